@@ -1,0 +1,180 @@
+import { Writable } from 'node:stream';
+import { createUserWithSecret } from '@plexhook/db';
+import pino from 'pino';
+import { createTestDb, type TestDb } from '../../../test/helpers/db';
+import { buildPlexPayload } from '../../../test/helpers/factories';
+import { type Listening, listen } from '../../../test/helpers/http';
+import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
+import { createIngestApp } from './app';
+import { IngestConfigSchema } from './config';
+import { createIngestMetrics } from './metrics';
+import { createSecretLookup } from './secret-cache';
+
+let t: TestDb;
+let q: TestQueue;
+let server: Listening;
+let secret: string;
+let userId: number;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  [t, q] = await Promise.all([createTestDb('ingest'), createTestQueue('ingest')]);
+  const created = await createUserWithSecret(t.db, 'alice');
+  secret = created.secret;
+  userId = created.id;
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk));
+      cb();
+    },
+  });
+  const config = IngestConfigSchema.parse({ PAYLOAD_MAX_BYTES: '65536', THUMB_MAX_BYTES: '200000' });
+  const logger = pino({ level: 'debug', redact: ['req.query.secret', 'secret'] }, sink);
+  const app = createIngestApp({
+    config,
+    db: t.db,
+    redis: q.redis,
+    queue: q.queue,
+    logger,
+    metrics: createIngestMetrics(),
+    lookupSecret: createSecretLookup(t.db, 30_000),
+  });
+  server = await listen(app);
+});
+
+afterAll(async () => {
+  await server.close();
+  await Promise.all([t.drop(), q.cleanup()]);
+});
+
+const hook = (s: string | null = secret) =>
+  `${server.url}/api/plex/webhook${s === null ? '' : `?secret=${encodeURIComponent(s)}`}`;
+
+function multipart(payload: unknown, thumb?: Buffer, extra?: (f: FormData) => void): FormData {
+  const form = new FormData();
+  if (payload !== undefined)
+    form.set('payload', typeof payload === 'string' ? payload : JSON.stringify(payload));
+  if (thumb) form.set('thumb', new Blob([new Uint8Array(thumb)], { type: 'image/jpeg' }), 'thumb.jpg');
+  extra?.(form);
+  return form;
+}
+
+async function post(body: FormData | string, url = hook(), headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', body, headers });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function expectQueued(
+  res: { status: number; body: Record<string, unknown> },
+  event = 'media.scrobble',
+) {
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ status: 'queued', id: expect.any(String) });
+  const job = await q.queue.getJob(res.body.id as string);
+  expect(job?.data.userId).toBe(userId);
+  expect(job?.data.payload.event).toBe(event);
+  expect(Date.parse(job?.data.receivedAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+}
+
+describe('accepted webhooks', () => {
+  test('multipart with payload only', async () => {
+    await expectQueued(await post(multipart(buildPlexPayload())));
+  });
+
+  test('multipart with a thumb JPEG (accepted and dropped)', async () => {
+    const res = await post(multipart(buildPlexPayload({ event: 'media.play' }), Buffer.alloc(40_000, 0xff)));
+    await expectQueued(res, 'media.play');
+    const job = await q.queue.getJob(res.body.id as string);
+    expect(JSON.stringify(job?.data)).not.toContain('thumb.jpg');
+  });
+
+  test('application/json body', async () => {
+    await expectQueued(
+      await post(JSON.stringify(buildPlexPayload()), hook(), { 'content-type': 'application/json' }),
+    );
+  });
+});
+
+describe('rejected webhooks', () => {
+  test.each([
+    ['missing secret', null],
+    ['wrong secret', 'not-the-secret'],
+    ['empty secret', ''],
+  ])('%s -> 401', async (_name, s) => {
+    const res = await post(multipart(buildPlexPayload()), hook(s));
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatch(/secret/);
+  });
+
+  test.each([
+    [
+      'missing payload field',
+      multipart(undefined, undefined, (f) => f.set('other', 'x')),
+      /missing "payload"/,
+    ],
+    ['payload not JSON', multipart('{not json'), /not valid JSON/],
+    ['payload a JSON array', multipart('[1,2]'), /JSON object/],
+    ['payload without event', multipart({ Metadata: {} }), /no "event"/],
+  ])('%s -> 400', async (_name, body, message) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(message);
+  });
+
+  test('malformed JSON body -> 400', async () => {
+    const res = await post('{"event":', hook(), { 'content-type': 'application/json' });
+    expect(res.status).toBe(400);
+  });
+
+  test('unsupported content type -> 400', async () => {
+    const res = await post('event=media.play', hook(), { 'content-type': 'text/plain' });
+    expect(res.status).toBe(400);
+  });
+
+  test('oversized payload field -> 413', async () => {
+    const big = buildPlexPayload({ Metadata: { summary: 'x'.repeat(70_000) } });
+    const res = await post(multipart(big));
+    expect(res.status).toBe(413);
+  });
+
+  test('oversized JSON body -> 413', async () => {
+    const big = buildPlexPayload({ Metadata: { summary: 'x'.repeat(70_000) } });
+    const res = await post(JSON.stringify(big), hook(), { 'content-type': 'application/json' });
+    expect(res.status).toBe(413);
+  });
+
+  test('oversized thumb -> 413', async () => {
+    const res = await post(multipart(buildPlexPayload(), Buffer.alloc(300_000, 1)));
+    expect(res.status).toBe(413);
+  });
+
+  test('a second file field -> 400', async () => {
+    const form = multipart(buildPlexPayload(), Buffer.alloc(10, 1), (f) =>
+      f.append('thumb', new Blob([new Uint8Array(10)]), 'second.jpg'),
+    );
+    expect((await post(form)).status).toBe(400);
+    const other = multipart(buildPlexPayload(), undefined, (f) =>
+      f.set('poster', new Blob([new Uint8Array(10)]), 'poster.jpg'),
+    );
+    expect((await post(other)).status).toBe(400);
+  });
+});
+
+test('health, readiness and metrics', async () => {
+  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  const ready = await fetch(`${server.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toEqual({ status: 'ready', redis: 'ok', database: 'ok' });
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toMatch(/plexhook_ingest_webhook_requests_total\{status="200"\} \d+/);
+  expect(metrics).toMatch(/plexhook_ingest_webhook_requests_total\{status="401"\} \d+/);
+  expect(metrics).toContain('plexhook_ingest_enqueue_seconds_bucket');
+});
+
+test('no log line contains the secret', async () => {
+  await post(multipart(buildPlexPayload()));
+  await post('{"event":', hook(), { 'content-type': 'application/json' });
+  expect(logLines.length).toBeGreaterThan(5);
+  for (const line of logLines) expect(line).not.toContain(secret);
+  expect(logLines.join('\n')).toContain('/api/plex/webhook');
+});

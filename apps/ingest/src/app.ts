@@ -1,0 +1,82 @@
+import { toHttpError } from '@plexhook/core/src/http-error';
+import type { Db } from '@plexhook/db';
+import type { WebhookQueue } from '@plexhook/queue';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { IngestConfig } from './config';
+import type { IngestMetrics } from './metrics';
+import { webhookRouter } from './routes/webhook';
+import type { SecretLookup } from './secret-cache';
+
+export type IngestDeps = {
+  config: IngestConfig;
+  db: Db;
+  redis: Redis;
+  queue: WebhookQueue;
+  logger: Logger;
+  metrics: IngestMetrics;
+  lookupSecret: SecretLookup;
+};
+
+export function createIngestApp(deps: IngestDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+
+  // One line per request. Only the path is logged: the query string carries the secret.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (req.path === '/api/plex/webhook') deps.metrics.requests.inc({ status: String(res.statusCode) });
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug';
+      deps.logger[level](
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          ip: req.ip,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const [redis, db] = await Promise.allSettled([deps.redis.ping(), deps.db.$queryRaw`SELECT 1`]);
+    const ready = redis.status === 'fulfilled' && db.status === 'fulfilled';
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      redis: redis.status === 'fulfilled' ? 'ok' : 'unreachable',
+      database: db.status === 'fulfilled' ? 'ok' : 'unreachable',
+    });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.use(webhookRouter(deps));
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const httpErr = toHttpError(err);
+    if (httpErr.status >= 500) {
+      deps.logger.error(
+        { err: err instanceof Error ? err.message : String(err), path: req.path },
+        'request failed',
+      );
+    }
+    res.status(httpErr.status).json({ error: httpErr.message });
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+// The only place ingest reads the environment.
+export const IngestConfigSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  QUEUE_PREFIX: z.string().min(1).default('plexhook'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds a secret lookup (hit or miss) is cached in memory. */
+  SECRET_CACHE_TTL_SECONDS: z.coerce.number().min(0).default(30),
+  /** Largest accepted `payload` field / JSON body, and `thumb` file. */
+  PAYLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
+  THUMB_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
+});
+export type IngestConfig = z.infer<typeof IngestConfigSchema>;
+
+export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  return IngestConfigSchema.parse(env);
+}
