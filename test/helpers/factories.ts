@@ -1,39 +1,69 @@
 // Factories with defaults for every field; tests override what they care about.
-type Json = Record<string, unknown>;
+// Plex payloads: `buildPlexPayload` from @plexhook/core (pure, shared with unit tests).
+import { normalizeTitle } from '@plexhook/core';
+import type { DbOrTx } from '@plexhook/db';
 
-export function buildPlexPayload(
-  overrides: { event?: string; Metadata?: Json; Account?: Json } & Json = {},
-): Json {
-  const { Metadata, Account, ...rest } = overrides;
-  return {
-    event: 'media.scrobble',
-    user: true,
-    owner: true,
-    Account: { id: 1, thumb: 'https://plex.tv/users/abc/avatar', title: 'owner', ...Account },
-    Server: { title: 'plex-server', uuid: 'srv-uuid-1' },
-    Player: { local: true, publicAddress: '203.0.113.7', title: 'Living Room TV', uuid: 'player-1' },
-    Metadata: {
-      librarySectionType: 'show',
-      ratingKey: '1001',
-      key: '/library/metadata/1001',
-      parentRatingKey: '1000',
-      grandparentRatingKey: '12345',
-      guid: 'plex://episode/5d9c0874ffd9ef001e99607a',
-      parentGuid: 'plex://season/602e6c5f88e0c6002d5ef7e3',
-      grandparentGuid: 'plex://show/5d9c086c46115600200aa2fe',
-      type: 'episode',
-      title: 'iStart Over',
-      grandparentTitle: 'iCarly',
-      parentTitle: 'Season 1',
-      index: 1,
-      parentIndex: 1,
-      year: 2021,
-      originallyAvailableAt: '2021-06-17',
-      duration: 1380000,
-      viewOffset: 1300000,
-      Guid: [{ id: 'imdb://tt14166530' }, { id: 'tmdb://3053218' }, { id: 'tvdb://8483406' }],
-      ...Metadata,
-    },
-    ...rest,
+export type SeedShow = {
+  title?: string;
+  firstAired?: string | null;
+  lastAired?: string | null;
+  tmdbId?: number | null;
+  tvdbId?: number | null;
+  imdbId?: string | null;
+  /** [season, episode, title, airDate?] */
+  episodes?: [number, number, string, string?][];
+};
+
+export async function seedShow(db: DbOrTx, overrides: SeedShow = {}) {
+  const s = {
+    title: 'Test Show',
+    firstAired: '2020-01-01',
+    lastAired: null,
+    episodes: [[1, 1, 'Pilot']],
+    ...overrides,
   };
+  return db.tvShow.create({
+    data: {
+      title: s.title,
+      normalizedTitle: normalizeTitle(s.title),
+      showStartDate: s.firstAired ? new Date(s.firstAired) : null,
+      showEndDate: s.lastAired ? new Date(s.lastAired) : null,
+      tmdbId: s.tmdbId ?? null,
+      tvdbId: s.tvdbId ?? null,
+      imdbId: s.imdbId ?? null,
+      episodes: {
+        create: (s.episodes as [number, number, string, string?][]).map(([season, episode, title, air]) => ({
+          seasonNumber: season,
+          episodeNumber: episode,
+          title,
+          airDate: air ? new Date(air) : null,
+        })),
+      },
+    },
+  });
+}
+
+/** The reference catalogue: iCarly (2007) and iCarly (2021) with its first episodes. */
+export async function seedICarly(db: DbOrTx) {
+  const old = await seedShow(db, {
+    title: 'iCarly',
+    firstAired: '2007-09-08',
+    lastAired: '2012-11-23',
+    tmdbId: 5371,
+    episodes: [
+      [1, 1, 'iPilot', '2007-09-08'],
+      [1, 2, 'iWant More Viewers', '2007-09-15'],
+    ],
+  });
+  const revival = await seedShow(db, {
+    title: 'iCarly',
+    firstAired: '2021-06-17',
+    lastAired: '2023-07-14',
+    tmdbId: 119243,
+    episodes: [
+      [1, 1, 'iStart Over', '2021-06-17'],
+      [1, 2, 'iHate Change', '2021-06-17'],
+    ],
+  });
+  return { old, revival };
 }

@@ -1,0 +1,22 @@
+import { DEFAULT_MATCH_THRESHOLD } from '@plexhook/core';
+import { z } from 'zod';
+
+// The only place the worker reads the environment.
+export const WorkerConfigSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('plexhook'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  DEDUPE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Used when a user's plex_config has no threshold of its own. */
+  DEFAULT_MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
+  /** How long SIGTERM waits for in-flight jobs before giving up (they are then retried). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return WorkerConfigSchema.parse(env);
+}

@@ -1,0 +1,56 @@
+import { createServer } from 'node:http';
+import { createPrismaClient } from '@plexhook/db';
+import { createRedis } from '@plexhook/queue';
+import pino from 'pino';
+import { loadWorkerConfig } from './config';
+import { createWorkerMetrics } from './metrics';
+import { createWebhookWorker } from './worker';
+
+const config = loadWorkerConfig();
+const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
+// Enough connections for every concurrent job plus the odd transaction.
+const db = createPrismaClient(config.DATABASE_URL, { poolMax: Math.min(config.WORKER_CONCURRENCY + 2, 50) });
+const redis = createRedis(config.REDIS_URL, 'worker', logger);
+const worker = createWebhookWorker({ db, redis, logger, config });
+const registry = createWorkerMetrics(worker);
+
+const server = createServer((req, res) => {
+  if (req.url === '/metrics') {
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  } else if (req.url === '/healthz') {
+    const running = worker.isRunning();
+    res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: running ? 'ok' : 'stopped' }));
+  } else {
+    res.writeHead(404).end();
+  }
+});
+server.listen(config.WORKER_METRICS_PORT, () => {
+  logger.info(
+    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT },
+    'worker started',
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight jobs');
+  server.close();
+  // worker.close() waits for active jobs without a limit; past the timeout we leave, and
+  // BullMQ's stalled-job check hands the unfinished ones to another worker.
+  const timeout = new Promise<'timeout'>((resolve) =>
+    setTimeout(() => resolve('timeout'), config.SHUTDOWN_TIMEOUT_MS).unref(),
+  );
+  const result = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
+  if (result === 'timeout') logger.warn('in-flight jobs did not finish in time; they will be retried');
+  redis.disconnect();
+  await db.$disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,22 @@
+import { WEBHOOK_QUEUE } from '@plexhook/queue';
+import { Worker } from 'bullmq';
+import type { WorkerDeps } from './deps';
+import { processPlexEvent } from './processors/plex-event.processor';
+
+export type { WorkerDeps } from './deps';
+
+export function createWebhookWorker(deps: WorkerDeps): Worker {
+  const worker = new Worker(WEBHOOK_QUEUE, (job) => processPlexEvent(deps, job), {
+    connection: deps.redis,
+    prefix: deps.config.QUEUE_PREFIX,
+    concurrency: deps.config.WORKER_CONCURRENCY,
+    // A worker killed mid-job leaves it active; another worker takes it over after this.
+    stalledInterval: 30_000,
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => deps.logger.error({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job) deps.logger.warn({ jobId: job.id, attempts: job.attemptsMade, err: err.message }, 'job failed');
+  });
+  return worker;
+}
