@@ -16,6 +16,7 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     {
       ...common,

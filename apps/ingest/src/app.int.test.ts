@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
+import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret } from '@plexhook/db';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
-import { buildPlexPayload } from '@plexhook/core';
 import { type Listening, listen } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createIngestApp } from './app';

@@ -1,8 +1,10 @@
 import { buildPlexPayload } from '@plexhook/core';
 import { enqueueWebhook } from '@plexhook/queue';
+import pino from 'pino';
 import { seedICarly, seedShow } from '../../../test/helpers/factories';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
 import { waitFor } from '../../../test/helpers/wait';
+import { processPlexEvent } from './processors/plex-event.processor';
 
 let p: Pipeline;
 let user: { id: number; secret: string };
@@ -271,9 +273,8 @@ test('processing the same job twice logs once and marks once', async () => {
   const first = await p.logOf(jobId);
   const job = await p.q.queue.getJob(jobId);
   // Run the processor again on the same job, as after a crash between commit and ack.
-  const { processPlexEvent } = await import('./processors/plex-event.processor');
   const again = await processPlexEvent(
-    { db: p.db, redis: p.q.redis, logger: require('pino')({ level: 'silent' }), config: p.workerConfig },
+    { db: p.db, redis: p.q.redis, logger: pino({ level: 'silent' }), config: p.workerConfig },
     job!,
   );
   expect(again.logId).toBe(first.id);

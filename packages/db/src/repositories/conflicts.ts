@@ -1,0 +1,88 @@
+import type { DbOrTx } from '../client';
+import type { PlexConflict, PlexWebhookLog, ResolutionAction, WebhookAction } from '../generated/client';
+
+/** Log rows whose scrobble waits on a conflict; resolving the conflict replays them. */
+export const HELD_ACTIONS: WebhookAction[] = ['conflict_created', 'conflict_pending'];
+
+export type ConflictWithHeld = PlexConflict & { heldWebhooks: number };
+
+const heldCount = {
+  _count: { select: { webhookLogs: { where: { actionTaken: { in: HELD_ACTIONS } } } } },
+} as const;
+
+function withHeld(row: PlexConflict & { _count: { webhookLogs: number } }): ConflictWithHeld {
+  const { _count, ...conflict } = row;
+  return { ...conflict, heldWebhooks: _count.webhookLogs };
+}
+
+export type ListConflictsQuery = {
+  resolved?: boolean;
+  userId?: number;
+  limit?: number;
+  offset?: number;
+};
+
+/** Newest first, each with the number of scrobbles held on it. */
+export async function listConflicts(db: DbOrTx, query: ListConflictsQuery = {}): Promise<ConflictWithHeld[]> {
+  const rows = await db.plexConflict.findMany({
+    where: { resolved: query.resolved, userId: query.userId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: query.limit ?? 100,
+    skip: query.offset ?? 0,
+    include: heldCount,
+  });
+  return rows.map(withHeld);
+}
+
+export async function getConflict(db: DbOrTx, id: number): Promise<ConflictWithHeld | null> {
+  const row = await db.plexConflict.findUnique({ where: { id }, include: heldCount });
+  return row ? withHeld(row) : null;
+}
+
+export async function countUnresolvedConflicts(db: DbOrTx): Promise<number> {
+  return db.plexConflict.count({ where: { resolved: false } });
+}
+
+/**
+ * Marks an open conflict resolved. Conditional on `resolved = false`, so of two concurrent
+ * resolutions exactly one gets `true` (the other waits for the row lock, then matches nothing).
+ */
+export async function markConflictResolved(
+  db: DbOrTx,
+  id: number,
+  resolution: { action: ResolutionAction; tvshowId: number | null; at?: Date },
+): Promise<boolean> {
+  const updated = await db.plexConflict.updateMany({
+    where: { id, resolved: false },
+    data: {
+      resolved: true,
+      resolutionAction: resolution.action,
+      resolvedTvshowId: resolution.tvshowId,
+      resolvedAt: resolution.at ?? new Date(),
+    },
+  });
+  return updated.count === 1;
+}
+
+/** The scrobbles still held on a conflict, oldest first (the order they are replayed in). */
+export async function listHeldWebhooks(db: DbOrTx, conflictId: number): Promise<PlexWebhookLog[]> {
+  return db.plexWebhookLog.findMany({
+    where: { conflictId, actionTaken: { in: HELD_ACTIONS } },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+/** Marks held scrobbles with a final action (`replayed`, or `ignored_show` for an ignored show). */
+export async function releaseHeldWebhooks(
+  db: DbOrTx,
+  ids: number[],
+  action: Extract<WebhookAction, 'replayed' | 'ignored_show'>,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const updated = await db.plexWebhookLog.updateMany({
+    // Still held: a row released meanwhile by someone else is not counted twice.
+    where: { id: { in: ids }, actionTaken: { in: HELD_ACTIONS } },
+    data: action === 'ignored_show' ? { actionTaken: action, status: 'ignored' } : { actionTaken: action },
+  });
+  return updated.count;
+}

@@ -1,0 +1,59 @@
+import type { DbOrTx } from '../client';
+import type { PlexWebhookLog, Prisma, WebhookAction, WebhookStatus } from '../generated/client';
+
+export const WEBHOOK_LOGS_DEFAULT_LIMIT = 50;
+export const WEBHOOK_LOGS_MAX_LIMIT = 500;
+
+export type WebhookLogQuery = {
+  status?: WebhookStatus;
+  action?: WebhookAction;
+  userId?: number;
+  conflictId?: number;
+  /** 1..500, default 50 */
+  limit?: number;
+  /** Id of the last row of the previous page (keyset paging; wins over offset). */
+  cursor?: number;
+  offset?: number;
+  /** Plex's JSON is large; lists leave it out unless asked. */
+  includePayload?: boolean;
+};
+
+export type WebhookLogPage = {
+  items: (Omit<PlexWebhookLog, 'payload'> & { payload?: Prisma.JsonValue })[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: number | null;
+};
+
+/** Newest first (received time, then id). */
+export async function listWebhookLogs(db: DbOrTx, query: WebhookLogQuery = {}): Promise<WebhookLogPage> {
+  const limit = Math.min(Math.max(query.limit ?? WEBHOOK_LOGS_DEFAULT_LIMIT, 1), WEBHOOK_LOGS_MAX_LIMIT);
+  const rows = await db.plexWebhookLog.findMany({
+    where: {
+      status: query.status,
+      actionTaken: query.action,
+      userId: query.userId,
+      conflictId: query.conflictId,
+    },
+    orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+    // One extra row tells whether there is a next page.
+    take: limit + 1,
+    ...(query.cursor !== undefined ? { cursor: { id: query.cursor }, skip: 1 } : { skip: query.offset ?? 0 }),
+    omit: { payload: !query.includePayload },
+  });
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/**
+ * Deletes log rows received before `before`, except rows attached to a conflict that is still
+ * open: those carry the scrobbles that resolving the conflict will replay.
+ */
+export async function pruneWebhookLogs(db: DbOrTx, before: Date): Promise<number> {
+  const deleted = await db.plexWebhookLog.deleteMany({
+    where: {
+      receivedAt: { lt: before },
+      NOT: { conflict: { is: { resolved: false } } },
+    },
+  });
+  return deleted.count;
+}
