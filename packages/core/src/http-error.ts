@@ -29,7 +29,13 @@ const MULTER_BAD = new Set([
 /** Any thrown value to an HttpError: known client mistakes keep their 4xx, the rest is a 500. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  const e = (err ?? {}) as { code?: string; type?: string; status?: number; message?: string; field?: string };
+  const e = (err ?? {}) as {
+    code?: string;
+    type?: string;
+    status?: number;
+    message?: string;
+    field?: string;
+  };
   if (e.code && MULTER_TOO_LARGE.has(e.code)) {
     return tooLarge(`${e.message ?? 'too large'}${e.field ? ` (${e.field})` : ''}`);
   }
@@ -42,7 +48,10 @@ export function toHttpError(err: unknown): HttpError {
     return new HttpError(e.status, e.message ?? 'bad request');
   }
   // busboy/multer report a truncated or malformed multipart stream as a plain Error.
-  if (typeof e.message === 'string' && /^(Unexpected end of form|Malformed part header|Multipart: )/.test(e.message)) {
+  if (
+    typeof e.message === 'string' &&
+    /^(Unexpected end of form|Malformed part header|Multipart: )/.test(e.message)
+  ) {
     return badRequest(`malformed multipart body: ${e.message}`);
   }
   return new HttpError(500, 'internal error');
