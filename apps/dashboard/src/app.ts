@@ -1,0 +1,73 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { toHttpError } from '@plexhook/core/src/http-error';
+import type { Db } from '@plexhook/db';
+import type { WebhookQueue } from '@plexhook/queue';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { requireAdmin } from './auth';
+import type { DashboardConfig } from './config';
+import { apiRouter } from './routes/api';
+
+export type DashboardDeps = {
+  db: Db;
+  redis: Redis;
+  queue: WebhookQueue;
+  logger: Logger;
+  config: Pick<DashboardConfig, 'ADMIN_TOKEN' | 'PUBLIC_WEBHOOK_URL'>;
+};
+
+export const BULL_BOARD_PATH = '/admin/queues';
+
+export function createDashboardApp(deps: DashboardDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  // helmet's default CSP has upgrade-insecure-requests: on a plain-http LAN host (the usual
+  // self-hosted setup) the browser would fetch Bull Board's scripts over https and show nothing.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug';
+      deps.logger[level](
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // Bull Board has no auth of its own: ours goes in front (basic auth so a browser can log in).
+  const board = new ExpressAdapter();
+  board.setBasePath(BULL_BOARD_PATH);
+  // The queue's typed generics are narrower than the adapter's `Queue`; the runtime object is one.
+  createBullBoard({ queues: [new BullMQAdapter(deps.queue as never)], serverAdapter: board });
+  app.use(BULL_BOARD_PATH, requireAdmin(deps.config.ADMIN_TOKEN, { browser: true }), board.getRouter());
+
+  app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), apiRouter(deps));
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const httpErr = toHttpError(err);
+    if (httpErr.status >= 500) {
+      deps.logger.error(
+        { err: err instanceof Error ? err.message : String(err), path: req.path },
+        'request failed',
+      );
+    }
+    res.status(httpErr.status).json({ error: httpErr.message });
+  });
+  return app;
+}

@@ -1,0 +1,303 @@
+// npm run cli -- COMMAND [options]. Uses the same services as the HTTP API.
+import { readFile } from 'node:fs/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { HttpError } from '@plexhook/core/src/http-error';
+import {
+  createPrismaClient,
+  createUserWithSecret,
+  type Db,
+  DEFAULT_PATHS,
+  type ImportReport,
+  listConflicts,
+  migrateDeploy,
+  pruneWebhookLogs,
+  webhookUrl,
+} from '@plexhook/db';
+import { createRedis, createWebhookQueue, type WebhookQueue } from '@plexhook/queue';
+import pino from 'pino';
+import { type CliConfig, loadCliConfig } from './config';
+import { runCatalogImport } from './services/catalog-import';
+import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
+import { resolveConflict } from './services/resolve-conflict';
+import { createUser, rotateUserSecret } from './services/users';
+
+const USAGE = `usage: npm run cli -- COMMAND [options]
+
+  user:create --name NAME             create a user, print its id and webhook URL (secret shown once)
+  user:rotate-secret --user ID        new webhook secret for a user, print the new URL
+  catalog:import FILE                 import a catalogue JSON file (idempotent)
+  demo:seed                           import the demo catalogue, create the "demo" user if missing
+  conflicts:list [--all]              open conflicts (--all: resolved ones too)
+  conflicts:resolve ID --select TVSHOW_ID
+  conflicts:resolve ID --create-new --title T --first-aired YYYY-MM-DD
+                       [--last-aired YYYY-MM-DD] [--tmdb-id N] [--tvdb-id N] [--imdb-id ttN]
+  conflicts:resolve ID --ignore
+  logs:prune --days N                 delete webhook logs older than N days (held scrobbles are kept)
+  db:migrate                          create the database if missing, apply pending migrations`;
+
+class UsageError extends Error {}
+
+/** Connections are opened only by the commands that need them, and always closed. */
+class Resources {
+  private dbClient?: Db;
+  private queueClient?: { queue: WebhookQueue; close(): Promise<void> };
+  constructor(readonly config: CliConfig) {}
+  readonly logger = pino({ name: 'cli', level: 'warn' }, pino.destination(2));
+  get db(): Db {
+    this.dbClient ??= createPrismaClient(this.config.DATABASE_URL, { poolMax: 2 });
+    return this.dbClient;
+  }
+  get queue(): WebhookQueue {
+    if (!this.queueClient) {
+      const redis = createRedis(this.config.REDIS_URL, 'producer', this.logger);
+      const queue = createWebhookQueue(redis, this.config.QUEUE_PREFIX);
+      queue.on('error', (err) => this.logger.error({ err: err.message }, 'queue error'));
+      this.queueClient = {
+        queue,
+        close: async () => {
+          await queue.close().catch(() => undefined);
+          redis.disconnect();
+        },
+      };
+    }
+    return this.queueClient.queue;
+  }
+  async close(): Promise<void> {
+    await this.queueClient?.close();
+    await this.dbClient?.$disconnect();
+  }
+}
+
+function positiveInt(value: string | undefined, name: string): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${name} must be a positive integer`);
+  return n;
+}
+
+function parse(args: string[], options: ParseArgsConfig['options'], positionals = 0) {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
+    if (parsed.positionals.length > positionals)
+      throw new UsageError(`unexpected argument: ${parsed.positionals[positionals]}`);
+    return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+function formatReport(report: ImportReport): string {
+  const line = (name: string, c: ImportReport['shows']) =>
+    `  ${name.padEnd(9)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
+  return [
+    'catalogue imported:',
+    line('shows', report.shows),
+    line('episodes', report.episodes),
+    line('movies', report.movies),
+  ].join('\n');
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+type Print = (line: string) => void;
+
+async function runCommand(argv: string[], r: Resources, print: Print): Promise<void> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'user:create': {
+      const { values } = parse(args, { name: { type: 'string' } });
+      if (!str(values.name)) throw new UsageError('user:create needs --name NAME');
+      const created = await createUser(r.db, r.config.PUBLIC_WEBHOOK_URL, { name: values.name });
+      print(`created user ${created.user.id} "${created.user.name}"`);
+      print(`webhook URL (shown only now; keep it secret): ${created.webhookUrl}`);
+      return;
+    }
+    case 'user:rotate-secret': {
+      const { values } = parse(args, { user: { type: 'string' } });
+      const userId = positiveInt(str(values.user), '--user');
+      const rotated = await rotateUserSecret(r.db, r.config.PUBLIC_WEBHOOK_URL, userId);
+      print(
+        `rotated the webhook secret of user ${rotated.user.id} "${rotated.user.name}"; the old URL stops working`,
+      );
+      print(`webhook URL (shown only now; keep it secret): ${rotated.webhookUrl}`);
+      return;
+    }
+    case 'catalog:import': {
+      const { positionals } = parse(args, {}, 1);
+      const file = positionals[0];
+      if (!file) throw new UsageError('catalog:import needs a FILE');
+      print(formatReport(await runCatalogImport(r.db, await readJsonFile(file))));
+      return;
+    }
+    case 'demo:seed': {
+      parse(args, {});
+      print(formatReport(await runCatalogImport(r.db, await readJsonFile(DEMO_CATALOG_PATH))));
+      const existing = await r.db.user.findFirst({ where: { name: DEMO_USER_NAME }, orderBy: { id: 'asc' } });
+      if (existing) {
+        print(
+          `user "${DEMO_USER_NAME}" exists (id ${existing.id}): its webhook URL was shown when it was created.`,
+        );
+        print(
+          `For a new URL (the old one stops working): npm run cli -- user:rotate-secret --user ${existing.id}`,
+        );
+        return;
+      }
+      const created = await createUserWithSecret(r.db, DEMO_USER_NAME);
+      print(`created user ${created.id} "${DEMO_USER_NAME}"`);
+      print(
+        `webhook URL (shown only now; keep it secret): ${webhookUrl(r.config.PUBLIC_WEBHOOK_URL, created.secret)}`,
+      );
+      return;
+    }
+    case 'conflicts:list': {
+      const { values } = parse(args, { all: { type: 'boolean' } });
+      const conflicts = await listConflicts(r.db, { resolved: values.all ? undefined : false, limit: 500 });
+      if (conflicts.length === 0) {
+        print(values.all ? 'no conflicts' : 'no open conflicts');
+        return;
+      }
+      for (const c of conflicts) {
+        const state = c.resolved ? `resolved: ${c.resolutionAction}` : 'open';
+        print(
+          `#${c.id} user ${c.userId} "${c.plexTitle}"${c.plexYear ? ` (${c.plexYear})` : ''} rating key ${c.plexRatingKey} ` +
+            `${c.conflictType}, ${c.heldWebhooks} held scrobble(s), ${state}`,
+        );
+        const candidates = Array.isArray(c.potentialMatches) ? c.potentialMatches : [];
+        for (const m of candidates as {
+          tvshowId?: number;
+          title?: string;
+          year?: number | null;
+          confidence?: number;
+        }[]) {
+          print(
+            `    candidate show ${m.tvshowId}: ${m.title}${m.year ? ` (${m.year})` : ''} confidence ${m.confidence}`,
+          );
+        }
+      }
+      return;
+    }
+    case 'conflicts:resolve': {
+      const { values, positionals } = parse(
+        args,
+        {
+          select: { type: 'string' },
+          'create-new': { type: 'boolean' },
+          ignore: { type: 'boolean' },
+          title: { type: 'string' },
+          'first-aired': { type: 'string' },
+          'last-aired': { type: 'string' },
+          'tmdb-id': { type: 'string' },
+          'tvdb-id': { type: 'string' },
+          'imdb-id': { type: 'string' },
+        },
+        1,
+      );
+      const conflictId = positiveInt(positionals[0], 'conflict ID');
+      const chosen = [values.select !== undefined, values['create-new'] === true, values.ignore === true];
+      if (chosen.filter(Boolean).length !== 1) {
+        throw new UsageError(
+          'conflicts:resolve needs exactly one of --select TVSHOW_ID, --create-new, --ignore',
+        );
+      }
+      let body: unknown;
+      if (values.select !== undefined) {
+        body = { action: 'user_selected', tvshowId: positiveInt(str(values.select), '--select') };
+      } else if (values.ignore) {
+        body = { action: 'ignored' };
+      } else {
+        if (!str(values.title) || !str(values['first-aired'])) {
+          throw new UsageError('--create-new needs --title T --first-aired YYYY-MM-DD');
+        }
+        const optionalInt = (key: string) =>
+          str(values[key]) === undefined ? undefined : positiveInt(str(values[key]), `--${key}`);
+        body = {
+          action: 'user_created_new',
+          show: {
+            title: values.title,
+            firstAired: values['first-aired'],
+            lastAired: str(values['last-aired']),
+            tmdbId: optionalInt('tmdb-id'),
+            tvdbId: optionalInt('tvdb-id'),
+            imdbId: str(values['imdb-id']),
+          },
+        };
+      }
+      const result = await resolveConflict({ db: r.db, queue: r.queue, logger: r.logger }, conflictId, body);
+      print(
+        `conflict ${conflictId} resolved (${result.conflict.resolutionAction}): mapping ${result.mapping.id} ` +
+          `-> ${result.mapping.tvshowId === null ? 'ignored show' : `show ${result.mapping.tvshowId}`}; ` +
+          `${result.replayed} held scrobble(s) replayed`,
+      );
+      if (result.replayError) {
+        throw new Error(
+          `some held scrobbles were not replayed (${result.replayError}); retry with POST /api/conflicts/${conflictId}/replay`,
+        );
+      }
+      return;
+    }
+    case 'logs:prune': {
+      const { values } = parse(args, { days: { type: 'string' } });
+      const days = Number(str(values.days));
+      if (!str(values.days) || !Number.isFinite(days) || days < 0)
+        throw new UsageError('logs:prune needs --days N (N >= 0)');
+      const before = new Date(Date.now() - days * 24 * 3600_000);
+      const deleted = await pruneWebhookLogs(r.db, before);
+      print(
+        `deleted ${deleted} webhook log row(s) received before ${before.toISOString()} (held scrobbles kept)`,
+      );
+      return;
+    }
+    case 'db:migrate': {
+      parse(args, {});
+      const { created, applied } = await migrateDeploy(r.config.DATABASE_URL, DEFAULT_PATHS);
+      if (created) print('created the database');
+      print(
+        applied.length
+          ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
+          : 'database is up to date',
+      );
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      print(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+async function main(): Promise<number> {
+  let resources: Resources | undefined;
+  try {
+    resources = new Resources(loadCliConfig());
+    await runCommand(process.argv.slice(2), resources, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) process.stderr.write(`error: ${err.message}\n\n${USAGE}\n`);
+    else if (err instanceof HttpError) process.stderr.write(`error: ${err.message}\n`);
+    else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await resources?.close().catch(() => undefined);
+  }
+}
+
+// Exit explicitly: ioredis, the pg pool or the migration engine's timer could keep us alive.
+void main().then((code) => process.exit(code));

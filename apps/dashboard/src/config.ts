@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+// The only place the dashboard and its CLI read the environment.
+export const CliConfigSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Base of the webhook URLs printed for users (where ingest is reachable from Plex). */
+  PUBLIC_WEBHOOK_URL: z.string().url().default('http://localhost:3000'),
+  QUEUE_PREFIX: z.string().min(1).default('plexhook'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type CliConfig = z.infer<typeof CliConfigSchema>;
+
+export const DashboardConfigSchema = CliConfigSchema.extend({
+  DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  // `ADMIN_TOKEN=` (empty, as .env files often have it) counts as unset.
+  ADMIN_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  ),
+}).transform((config, ctx) => {
+  if (config.ADMIN_TOKEN) return { ...config, ADMIN_TOKEN: config.ADMIN_TOKEN, ADMIN_TOKEN_GENERATED: false };
+  if (config.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ADMIN_TOKEN'],
+      message: 'ADMIN_TOKEN is required when NODE_ENV=production',
+    });
+    return z.NEVER;
+  }
+  // Development only: a fresh token per start, printed once by main.ts.
+  return { ...config, ADMIN_TOKEN: randomBytes(24).toString('base64url'), ADMIN_TOKEN_GENERATED: true };
+});
+export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
+
+export function loadDashboardConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
+  return DashboardConfigSchema.parse(env);
+}
+
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  return CliConfigSchema.parse(env);
+}

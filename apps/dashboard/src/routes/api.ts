@@ -1,0 +1,114 @@
+import { notFound } from '@plexhook/core/src/http-error';
+import {
+  type Db,
+  deleteMapping,
+  getConflict,
+  getWebhookStats,
+  listConflicts,
+  listMappings,
+  listWebhookLogs,
+  WEBHOOK_LOGS_MAX_LIMIT,
+  WebhookAction,
+  WebhookStatus,
+} from '@plexhook/db';
+import type { WebhookQueue } from '@plexhook/queue';
+import express, { Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { DashboardConfig } from '../config';
+import { runCatalogImport } from '../services/catalog-import';
+import { replayResolvedConflict, resolveConflict } from '../services/resolve-conflict';
+import { createUser, rotateUserSecret, updatePlexConfig } from '../services/users';
+import { parseInput } from '../validation';
+
+export type ApiDeps = {
+  db: Db;
+  queue: WebhookQueue;
+  logger: Logger;
+  config: Pick<DashboardConfig, 'PUBLIC_WEBHOOK_URL'>;
+};
+
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const id = (params: unknown) => parseInput(IdParam, params).id;
+const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+const Paging = {
+  limit: z.coerce.number().int().min(1).max(WEBHOOK_LOGS_MAX_LIMIT).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+};
+
+const ConflictQuery = z.object({
+  resolved: boolParam.optional(),
+  userId: z.coerce.number().int().positive().optional(),
+  ...Paging,
+});
+const MappingQuery = z.object({ userId: z.coerce.number().int().positive().optional(), ...Paging });
+const LogQuery = z.object({
+  status: z.enum(WebhookStatus).optional(),
+  action: z.enum(WebhookAction).optional(),
+  userId: z.coerce.number().int().positive().optional(),
+  conflictId: z.coerce.number().int().positive().optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  includePayload: boolParam.optional(),
+  ...Paging,
+});
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+  // Catalogues are big: this route alone takes a large body (declared before the small parser).
+  router.post('/catalog/import', express.json({ limit: '50mb' }), async (req, res) => {
+    res.json(await runCatalogImport(deps.db, req.body));
+  });
+  router.use(express.json({ limit: '100kb' }));
+
+  router.get('/conflicts', async (req, res) => {
+    const query = parseInput(ConflictQuery, req.query);
+    res.json({ items: await listConflicts(deps.db, query) });
+  });
+  router.get('/conflicts/:id', async (req, res) => {
+    const conflict = await getConflict(deps.db, id(req.params));
+    if (!conflict) throw notFound(`conflict ${req.params.id} not found`);
+    res.json(conflict);
+  });
+  router.post('/conflicts/:id/resolve', async (req, res) => {
+    res.json(await resolveConflict(deps, id(req.params), req.body));
+  });
+  // Recovery: re-enqueue what a resolved conflict still holds (when Redis failed mid-replay).
+  router.post('/conflicts/:id/replay', async (req, res) => {
+    res.json(await replayResolvedConflict(deps, id(req.params)));
+  });
+
+  router.get('/mappings', async (req, res) => {
+    res.json({ items: await listMappings(deps.db, parseInput(MappingQuery, req.query)) });
+  });
+  router.delete('/mappings/:id', async (req, res) => {
+    const mappingId = id(req.params);
+    if (!(await deleteMapping(deps.db, mappingId))) throw notFound(`mapping ${mappingId} not found`);
+    res.status(204).end();
+  });
+
+  router.get('/webhook-logs', async (req, res) => {
+    res.json(await listWebhookLogs(deps.db, parseInput(LogQuery, req.query)));
+  });
+
+  router.get('/stats', async (_req, res) => {
+    const [webhooks, queue] = await Promise.all([
+      getWebhookStats(deps.db),
+      deps.queue.getJobCounts().then(
+        (counts) => ({ counts }),
+        (err: unknown) => ({ counts: null, error: err instanceof Error ? err.message : String(err) }),
+      ),
+    ]);
+    res.json({ ...webhooks, queue });
+  });
+
+  router.post('/users', async (req, res) => {
+    res.status(201).json(await createUser(deps.db, deps.config.PUBLIC_WEBHOOK_URL, req.body));
+  });
+  router.post('/users/:id/rotate-secret', async (req, res) => {
+    res.json(await rotateUserSecret(deps.db, deps.config.PUBLIC_WEBHOOK_URL, id(req.params)));
+  });
+  router.patch('/users/:id/plex-config', async (req, res) => {
+    res.json(await updatePlexConfig(deps.db, id(req.params), req.body));
+  });
+  return router;
+}

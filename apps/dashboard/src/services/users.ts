@@ -1,0 +1,77 @@
+import { notFound } from '@plexhook/core/src/http-error';
+import { createUserWithSecret, type Db, rotateSecret, webhookUrl } from '@plexhook/db';
+import { z } from 'zod';
+import { parseInput } from '../validation';
+
+export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200) });
+
+export const PlexConfigPatchSchema = z
+  .object({
+    enabled: z.boolean(),
+    plexUsernames: z.array(z.string().trim().min(1).max(200)).max(100),
+    autoMarkWatched: z.boolean(),
+    autoResolve: z.boolean(),
+    matchThreshold: z.number().min(0).max(1),
+    plexServerUrl: z.url({ protocol: /^https?$/ }).nullable(),
+    plexToken: z.string().min(1).max(500).nullable(),
+  })
+  .partial()
+  .strict();
+export type PlexConfigPatch = z.infer<typeof PlexConfigPatchSchema>;
+
+/** The secret appears only in this answer (and on rotation): it is stored hashed. */
+export type UserWithWebhook = { user: { id: number; name: string }; webhookUrl: string };
+
+export async function createUser(db: Db, publicBaseUrl: string, body: unknown): Promise<UserWithWebhook> {
+  const { name } = parseInput(CreateUserSchema, body);
+  const created = await createUserWithSecret(db, name);
+  return {
+    user: { id: created.id, name: created.name },
+    webhookUrl: webhookUrl(publicBaseUrl, created.secret),
+  };
+}
+
+export async function rotateUserSecret(
+  db: Db,
+  publicBaseUrl: string,
+  userId: number,
+): Promise<UserWithWebhook> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, name: true } });
+  const secret = user ? await rotateSecret(db, userId) : null;
+  if (!user || secret === null) throw notFound(`user ${userId} not found`);
+  return { user, webhookUrl: webhookUrl(publicBaseUrl, secret) };
+}
+
+/** The config as shown to the admin: never the secret hash, and the Plex token only as "set". */
+export function publicPlexConfig(config: {
+  userId: number;
+  enabled: boolean;
+  plexUsernames: string[];
+  autoMarkWatched: boolean;
+  autoResolve: boolean;
+  matchThreshold: number;
+  plexServerUrl: string | null;
+  plexToken: string | null;
+  updatedAt: Date;
+}) {
+  const { plexToken, ...rest } = config;
+  return {
+    userId: rest.userId,
+    enabled: rest.enabled,
+    plexUsernames: rest.plexUsernames,
+    autoMarkWatched: rest.autoMarkWatched,
+    autoResolve: rest.autoResolve,
+    matchThreshold: rest.matchThreshold,
+    plexServerUrl: rest.plexServerUrl,
+    plexTokenSet: plexToken !== null,
+    updatedAt: rest.updatedAt,
+  };
+}
+
+export async function updatePlexConfig(db: Db, userId: number, body: unknown) {
+  const patch = parseInput(PlexConfigPatchSchema, body);
+  const updated = await db.plexConfig.updateManyAndReturn({ where: { userId }, data: patch });
+  const row = updated[0];
+  if (!row) throw notFound(`user ${userId} not found`);
+  return publicPlexConfig(row);
+}
