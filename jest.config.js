@@ -29,7 +29,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts', '<rootDir>/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/jest-timeout.js'],
     },
   ],
 };

@@ -9,6 +9,7 @@ import type { IngestConfig } from './config';
 import type { IngestMetrics } from './metrics';
 import { webhookRouter } from './routes/webhook';
 import type { SecretLookup } from './secret-cache';
+import type { Spool } from './spool';
 
 export type IngestDeps = {
   config: IngestConfig;
@@ -18,6 +19,7 @@ export type IngestDeps = {
   logger: Logger;
   metrics: IngestMetrics;
   lookupSecret: SecretLookup;
+  spool?: Spool;
 };
 
 export function createIngestApp(deps: IngestDeps): express.Express {
@@ -60,6 +62,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     });
   });
   app.get('/metrics', async (_req, res) => {
+    deps.metrics.spoolBytes.set(deps.spool?.size ?? 0);
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 

@@ -20,6 +20,18 @@ export const IngestConfigSchema = z.object({
     .int()
     .positive()
     .default(5 * 1024 * 1024),
+  /** Failed authentications allowed per client IP per minute before answering 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** How long a request waits for Redis before the webhook goes to the spool. */
+  ENQUEUE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
+  /** Durable fallback queue while Redis is unreachable; one directory per ingest process. */
+  SPOOL_DIR: z.string().min(1).default('spool'),
+  /** Past this the spool refuses (503): bounded disk use during a long outage. */
+  SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createPrismaClient } from '@plexhook/db';
 import { createRedis, createWebhookQueue } from '@plexhook/queue';
 import pino from 'pino';
@@ -5,32 +6,50 @@ import { createIngestApp } from './app';
 import { loadIngestConfig } from './config';
 import { createIngestMetrics } from './metrics';
 import { createSecretLookup } from './secret-cache';
+import { Spool } from './spool';
+import { startSpoolDrainer } from './spool-drainer';
 
-const config = loadIngestConfig();
-const logger = pino({ name: 'ingest', level: config.LOG_LEVEL, redact: ['req.query.secret', 'secret'] });
-const db = createPrismaClient(config.DATABASE_URL, { poolMax: 10 });
-const redis = createRedis(config.REDIS_URL, 'producer', logger);
-const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
-queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
-const metrics = createIngestMetrics();
-const lookupSecret = createSecretLookup(db, config.SECRET_CACHE_TTL_SECONDS * 1000);
+async function main(): Promise<void> {
+  const config = loadIngestConfig();
+  const logger = pino({ name: 'ingest', level: config.LOG_LEVEL, redact: ['req.query.secret', 'secret'] });
+  const db = createPrismaClient(config.DATABASE_URL, { poolMax: 10 });
+  const redis = createRedis(config.REDIS_URL, 'producer', logger);
+  const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
+  queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
+  const metrics = createIngestMetrics();
+  const lookupSecret = createSecretLookup(db, config.SECRET_CACHE_TTL_SECONDS * 1000);
 
-const app = createIngestApp({ config, db, redis, queue, logger, metrics, lookupSecret });
-const server = app.listen(config.INGEST_PORT, () => {
-  logger.info({ port: config.INGEST_PORT }, `ingest listening on http://localhost:${config.INGEST_PORT}`);
-});
+  const spool = new Spool(resolve(config.SPOOL_DIR), config.SPOOL_MAX_BYTES, logger);
+  await spool.init();
+  if (spool.size > 0) {
+    logger.warn({ bytes: spool.size }, 'spooled webhooks found: they are queued as soon as Redis answers');
+  }
+  const stopDrainer = startSpoolDrainer({ spool, queue, redis, logger });
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  // HTTP first (no new webhooks), then the queue connection, then the database.
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await queue.close().catch(() => undefined);
-  redis.disconnect();
-  await db.$disconnect();
-  process.exit(0);
+  const app = createIngestApp({ config, db, redis, queue, logger, metrics, lookupSecret, spool });
+  const server = app.listen(config.INGEST_PORT, () => {
+    logger.info({ port: config.INGEST_PORT }, `ingest listening on http://localhost:${config.INGEST_PORT}`);
+  });
+
+  let stopping = false;
+  async function shutdown(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // HTTP first (no new webhooks), then the spool and queue, then the database.
+    await new Promise<void>((done) => server.close(() => done()));
+    await stopDrainer();
+    await spool.close();
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+    await db.$disconnect();
+    process.exit(0);
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+
+main().catch((err: unknown) => {
+  console.error('ingest failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

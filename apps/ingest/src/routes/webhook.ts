@@ -2,17 +2,42 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, HttpError, unauthorized } from '@plexhook/core/src/http-error';
 import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
+import type { Logger } from 'pino';
 import type { IngestConfig } from '../config';
 import type { IngestMetrics } from '../metrics';
 import type { SecretLookup } from '../secret-cache';
+import { type Spool, SpoolFullError } from '../spool';
 
 export type WebhookRouteDeps = {
-  config: Pick<IngestConfig, 'PAYLOAD_MAX_BYTES' | 'THUMB_MAX_BYTES'>;
+  config: Pick<
+    IngestConfig,
+    'PAYLOAD_MAX_BYTES' | 'THUMB_MAX_BYTES' | 'ENQUEUE_TIMEOUT_MS' | 'AUTH_FAILURES_PER_MINUTE'
+  >;
   lookupSecret: SecretLookup;
   queue: WebhookQueue;
   metrics: IngestMetrics;
+  /** Durable fallback while Redis is unreachable; without it such a webhook gets a 503. */
+  spool?: Spool;
+  logger: Pick<Logger, 'warn'>;
 };
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`enqueue took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Drops keys that mean something to JavaScript objects rather than to Plex, so no payload can
+ * carry a `__proto__` (or constructor/prototype) into code that copies or merges it.
+ */
+export function safeJsonReviver(key: string, value: unknown): unknown {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
+}
 
 /** Plex's JSON, from the multipart `payload` field or a JSON body: an object with an event. */
 function readPayload(req: Request): Record<string, unknown> {
@@ -21,7 +46,7 @@ function readPayload(req: Request): Record<string, unknown> {
     const field = (req.body as Record<string, unknown> | undefined)?.payload;
     if (typeof field !== 'string' || field.length === 0) throw badRequest('missing "payload" field');
     try {
-      raw = JSON.parse(field);
+      raw = JSON.parse(field, safeJsonReviver);
     } catch {
       throw badRequest('"payload" field is not valid JSON');
     }
@@ -54,7 +79,19 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
       headerPairs: 100,
     },
   }).fields([{ name: 'thumb', maxCount: 1 }]);
-  const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true });
+  const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true, reviver: safeJsonReviver });
+  // Failed authentications per IP: a secret cannot be brute-forced, a typo still gets through.
+  const authFailures = rateLimit({
+    windowMs: 60_000,
+    limit: deps.config.AUTH_FAILURES_PER_MINUTE,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json({ error: 'too many failed authentications, try again later' });
+    },
+  });
 
   // Authenticate before reading the body: an unknown caller costs no parsing.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
@@ -66,22 +103,40 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
     next();
   };
 
-  router.post('/api/plex/webhook', authenticate, upload, json, async (req: Request, res: Response) => {
-    const payload = readPayload(req);
-    const jobId = randomUUID();
-    const stop = deps.metrics.enqueueSeconds.startTimer();
-    try {
-      await enqueueWebhook(deps.queue, jobId, {
-        userId: res.locals.userId as number,
-        receivedAt: new Date().toISOString(),
-        payload,
-      });
-    } catch (err) {
-      throw new HttpError(503, 'queue unavailable, webhook not accepted', { cause: String(err) });
-    } finally {
-      stop();
-    }
-    res.json({ status: 'queued', id: jobId });
-  });
+  router.post(
+    '/api/plex/webhook',
+    authFailures,
+    authenticate,
+    upload,
+    json,
+    async (req: Request, res: Response) => {
+      const payload = readPayload(req);
+      const jobId = randomUUID();
+      const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
+      const stop = deps.metrics.enqueueSeconds.startTimer();
+      try {
+        await withTimeout(enqueueWebhook(deps.queue, jobId, job), deps.config.ENQUEUE_TIMEOUT_MS);
+      } catch (err) {
+        // Plex never retries: a webhook we cannot queue goes to the durable spool instead.
+        if (!deps.spool) throw new HttpError(503, 'queue unavailable, webhook not accepted');
+        deps.logger.warn(
+          { jobId, err: err instanceof Error ? err.message : String(err) },
+          'enqueue failed: spooling',
+        );
+        try {
+          await deps.spool.append({ jobId, job });
+        } catch (spoolErr) {
+          const reason = spoolErr instanceof SpoolFullError ? 'spool full' : 'spool write failed';
+          throw new HttpError(503, `queue unavailable and ${reason}, webhook not accepted`);
+        }
+        deps.metrics.spooled.inc();
+        res.json({ status: 'queued', id: jobId, spooled: true });
+        return;
+      } finally {
+        stop();
+      }
+      res.json({ status: 'queued', id: jobId });
+    },
+  );
   return router;
 }
