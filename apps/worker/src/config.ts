@@ -12,6 +12,13 @@ export const WorkerConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Used when a user's plex_config has no threshold of its own. */
   DEFAULT_MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
+  /**
+   * Fetching a show's ids from the user's Plex server (first scrobble of a show only). Past
+   * the timeout the worker matches by title instead: a slow server must not hold the queue.
+   */
+  PLEX_METADATA_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
+  PLEX_METADATA_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3_600),
+  PLEX_METADATA_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(1_000),
   /** How long SIGTERM waits for in-flight jobs before giving up (they are then retried). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
 });

@@ -2,6 +2,7 @@ import type { Db } from '@plexhook/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
+import type { PlexMetadataClient } from './plex/plex-metadata-client';
 
 /** Everything a handler touches, as a plain object: main.ts builds the real one, tests their own. */
 export type WorkerDeps = {
@@ -9,4 +10,9 @@ export type WorkerDeps = {
   redis: Redis;
   logger: Logger;
   config: WorkerConfig;
+  /**
+   * Reads show ids from a user's Plex server. `createWebhookWorker` builds one from `config`
+   * when absent; without it (a bare handler call) matching goes straight to titles.
+   */
+  plexMetadata?: PlexMetadataClient;
 };

@@ -1,11 +1,23 @@
 import { WEBHOOK_QUEUE } from '@plexhook/queue';
 import { Worker } from 'bullmq';
 import type { WorkerDeps } from './deps';
+import { createPlexMetadataClient } from './plex/plex-metadata-client';
 import { processPlexEvent } from './processors/plex-event.processor';
 
 export type { WorkerDeps } from './deps';
 
-export function createWebhookWorker(deps: WorkerDeps): Worker {
+export function createWebhookWorker(given: WorkerDeps): Worker {
+  const deps: WorkerDeps = {
+    ...given,
+    plexMetadata:
+      given.plexMetadata ??
+      createPlexMetadataClient({
+        timeoutMs: given.config.PLEX_METADATA_TIMEOUT_MS,
+        ttlMs: given.config.PLEX_METADATA_CACHE_TTL_SECONDS * 1000,
+        maxEntries: given.config.PLEX_METADATA_CACHE_MAX_ENTRIES,
+        logger: given.logger,
+      }),
+  };
   const worker = new Worker(WEBHOOK_QUEUE, (job) => processPlexEvent(deps, job), {
     connection: deps.redis,
     prefix: deps.config.QUEUE_PREFIX,

@@ -36,6 +36,36 @@ describe('classifyEvent', () => {
       { kind: 'process', mediaType: 'episode' },
     ],
     [
+      '@me admits the webhook account itself (user flag), renamed or not',
+      { user: true, owner: true, Account: { id: 1, title: 'renamed-owner' } },
+      { enabled: true, plexUsernames: ['@me'] },
+      { kind: 'process', mediaType: 'episode' },
+    ],
+    [
+      "@me: a shared user's play on the owner's server (owner flag only) is not the owner's",
+      { user: false, owner: true, Account: { id: 9, title: 'guest' } },
+      { enabled: true, plexUsernames: ['@me'] },
+      { action: 'ignored_account', reason: /guest/ },
+    ],
+    [
+      'shared user allow-listed next to @me',
+      { user: false, owner: true, Account: { id: 9, title: 'Guest' } },
+      { enabled: true, plexUsernames: ['@me', 'guest'] },
+      { kind: 'process', mediaType: 'episode' },
+    ],
+    [
+      'empty allow-list: every account on a multi-user server',
+      { user: false, owner: true, Account: { id: 9, title: 'guest' } },
+      everyone,
+      { kind: 'process', mediaType: 'episode' },
+    ],
+    [
+      'an account titled like the token is matched by title only through the list',
+      { user: false, Account: { id: 5, title: '@me' } },
+      { enabled: true, plexUsernames: ['alice'] },
+      { action: 'ignored_account', reason: /@me/ },
+    ],
+    [
       'disabled wins over everything',
       { event: 'media.play' },
       { enabled: false, plexUsernames: ['nobody'] },

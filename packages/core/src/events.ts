@@ -15,7 +15,7 @@ export type EventFilterConfig = { enabled: boolean; plexUsernames: string[] };
 export function classifyEvent(payload: PlexPayload, config: EventFilterConfig): EventClassification {
   if (!config.enabled) return ignore('ignored_disabled', 'Plex webhooks are disabled for this user');
 
-  if (!isAllowedAccount(payload.Account, config.plexUsernames)) {
+  if (!isAllowedAccount(payload, config.plexUsernames)) {
     const who =
       payload.Account?.title ?? (payload.Account?.id !== undefined ? `#${payload.Account.id}` : 'none');
     return ignore('ignored_account', `Plex account ${who} is not in the allow-list`);
@@ -48,10 +48,23 @@ function ignore(action: IgnoreAction, reason: string): EventClassification {
   return { kind: 'ignore', action, reason };
 }
 
-/** The allow-list holds account titles (any case) or numeric ids; empty means everyone. */
-function isAllowedAccount(account: PlexPayload['Account'], allowList: string[]): boolean {
+/**
+ * Allow-list entry for "the Plex account this webhook belongs to", whatever it is called:
+ * Plex sets `user: true` on its events. Not `owner`: that flag says the server owner has a
+ * webhook, and a server owner's webhook also receives every shared user's plays with
+ * `owner: true`, so it cannot tell the owner's own plays apart.
+ */
+export const SELF_ALLOW_ENTRY = '@me';
+
+/**
+ * The allow-list holds account titles (any case), numeric ids, or `@me`; empty means
+ * everyone on the server.
+ */
+function isAllowedAccount(payload: PlexPayload, allowList: string[]): boolean {
   const allowed = allowList.map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '');
   if (allowed.length === 0) return true;
+  if (payload.user === true && allowed.includes(SELF_ALLOW_ENTRY)) return true;
+  const account = payload.Account;
   if (!account) return false;
   const title = account.title?.trim().toLowerCase();
   const id = account.id !== undefined ? String(account.id) : undefined;

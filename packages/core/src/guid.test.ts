@@ -1,4 +1,4 @@
-import { extractIds, normalizeImdbId, type ParsedGuid, parseGuid } from './guid';
+import { extractIds, hamaCustomNumbering, normalizeImdbId, type ParsedGuid, parseGuid } from './guid';
 import type { PlexMetadata } from './plex-payload';
 import { buildPlexPayload } from './testing';
 
@@ -108,6 +108,19 @@ describe('parseGuid', () => {
     const first = parseGuid('garbage');
     first.ids.tmdb = 1;
     expect(parseGuid('garbage').ids).toEqual({});
+  });
+});
+
+describe('hamaCustomNumbering', () => {
+  it.each([
+    ['com.plexapp.agents.hama://tvdb-81797/1/13?lang=en', null],
+    ['com.plexapp.agents.hama://tvdb2-81797/1/13?lang=en', 'tvdb2'],
+    ['com.plexapp.agents.hama://tvdb4-81797/3/40?lang=en', 'tvdb4'],
+    ['hama://anidb-69/1/1', 'anidb'],
+    ['com.plexapp.agents.thetvdb://73255/1/1?lang=en', null],
+    ['plex://episode/x', null],
+  ])('%s -> %s', (guid, expected) => {
+    expect(hamaCustomNumbering({ ratingKey: '1', type: 'episode', guid })).toBe(expected);
   });
 });
 

@@ -106,6 +106,17 @@ function parseHama(first: string, rest: string[]): ParsedGuid {
   return legacyTv('legacy-hama', parseNumericId(raw), kind, rest);
 }
 
+/**
+ * HAMA's numbering mode for an episode, when it is not the tvdb season/episode numbering the
+ * catalogue uses: `anidb` (AniDB's own episode numbers) and `tvdb2`..`tvdb6` (absolute or
+ * custom-arc numbering). Null for plain `tvdb-`/`tmdb-` and for every other agent.
+ */
+export function hamaCustomNumbering(metadata: PlexMetadata | undefined): string | null {
+  if (!metadata?.guid) return null;
+  const match = /^(?:com\.plexapp\.agents\.hama|hama):\/\/(anidb|tvdb[2-6])-/i.exec(metadata.guid.trim());
+  return match ? match[1]!.toLowerCase() : null;
+}
+
 function parseNumericId(raw: string): number | undefined {
   if (!/^\d{1,15}$/.test(raw)) return undefined;
   const id = Number(raw);

@@ -1,7 +1,9 @@
 import {
   type CandidateShow,
   DEFAULT_MATCH_THRESHOLD,
+  decideByExternalIds,
   decideMatch,
+  externalIdLookups,
   type ScoredCandidate,
   type ShowQuery,
   scoreCandidates,
@@ -421,5 +423,137 @@ describe('showQueryFromMetadata', () => {
     ],
   ])('%s', (_name, metadata, expected) => {
     expect(showQueryFromMetadata(metadata)).toEqual(expected);
+  });
+});
+
+describe('issue 8 evidence', () => {
+  const rows: [string, ShowQuery, CandidateShow[], Expected][] = [
+    [
+      "localised Plex title, original title from the Plex server matches the catalogue's original",
+      { title: 'Haus des Geldes', originalTitle: 'La casa de papel' },
+      [show(11, 'Money Heist', '2017-05-02', '2021-12-03', { originalTitle: 'La Casa de Papel' })],
+      { match: 11 },
+    ],
+    [
+      'localised Plex title alone: nothing similar, an honest conflict',
+      { title: 'Haus des Geldes' },
+      [show(11, 'Money Heist', '2017-05-02', '2021-12-03', { originalTitle: 'La Casa de Papel' })],
+      { conflict: 'low_confidence', ranked: [11], decisive: null },
+    ],
+    [
+      "Plex's show year rules out the other same-titled show",
+      { title: 'iCarly', showYear: 2021 },
+      [icarly2007, icarly2021],
+      { match: 126 },
+    ],
+    [
+      "Plex's show year one off says nothing: still a conflict",
+      { title: 'iCarly', showYear: 2008 },
+      [icarly2007, icarly2021],
+      { conflict: 'multiple_matches', ranked: [23, 126], decisive: null },
+    ],
+    [
+      "Plex's show year cannot pick when the other show has no dates",
+      { title: 'Battlestar Galactica', showYear: 2004 },
+      [
+        show(7, 'Battlestar Galactica', '2004-10-18', '2009-03-20'),
+        show(5, 'Battlestar Galactica', null, null),
+      ],
+      { conflict: 'multiple_matches', ranked: [7, 5], decisive: null },
+    ],
+    [
+      'special (season 0) aired after the finale of the only show still matches',
+      {
+        title: 'Friends',
+        season: 0,
+        episode: 1,
+        episodeTitle: 'Friends: The Reunion',
+        episodeAirDate: '2021-05-27',
+      },
+      [show(40, 'Friends', '1994-09-22', '2004-05-06', { episode: { title: 'Friends: The Reunion' } })],
+      { match: 40 },
+    ],
+    [
+      'a regular episode aired after the end of the only show does not',
+      { title: 'Friends', season: 11, episode: 1, episodeAirDate: '2021-05-27' },
+      [show(40, 'Friends', '1994-09-22', '2004-05-06')],
+      { conflict: 'low_confidence', ranked: [40], decisive: null },
+    ],
+    [
+      'special of a remake: the catalogue episode title decides (hint only)',
+      {
+        title: 'Doctor Who',
+        season: 0,
+        episode: 1,
+        episodeTitle: 'The Christmas Invasion',
+        episodeAirDate: '2005-12-25',
+      },
+      [
+        doctorWho1963,
+        show(2, 'Doctor Who', '2005-03-26', null, { episode: { title: 'The Christmas Invasion' } }),
+      ],
+      { conflict: 'multiple_matches', ranked: [2, 1], decisive: 2 },
+    ],
+  ];
+  it.each(rows)('%s', (_name, query, candidates, expected) => {
+    const decision = decideMatch(scoreCandidates(query, candidates), { threshold: DEFAULT_MATCH_THRESHOLD });
+    if ('match' in expected) {
+      expect(decision).toMatchObject({ kind: 'match', candidate: { tvshowId: expected.match } });
+      return;
+    }
+    expect(
+      decision.kind === 'conflict' && {
+        conflict: decision.conflictType,
+        ranked: decision.candidates.map((c) => c.tvshowId),
+        decisive: decision.decisive?.tvshowId ?? null,
+      },
+    ).toEqual(expected);
+  });
+
+  it('records the evidence it used, readable', () => {
+    const [scored] = scoreCandidates(
+      { title: 'Haus des Geldes', originalTitle: 'La casa de papel', showYear: 2017 },
+      [show(11, 'Money Heist', '2017-05-02', null, { originalTitle: 'La Casa de Papel' })],
+    );
+    expect(scored!.evidence.map((e) => [e.kind, e.ok, e.detail])).toEqual([
+      ['title', true, 'title "La casa de papel" vs "La Casa de Papel" (original title): similarity 1.00'],
+      ['show_year', true, "Plex's show year 2017 = first aired 2017"],
+    ]);
+  });
+});
+
+describe('external ids', () => {
+  const rows = [
+    { id: 1, tmdbId: 5371, tvdbId: 80284, imdbId: 'tt0972534' },
+    { id: 2, tmdbId: 119243, tvdbId: null, imdbId: null },
+  ];
+  it.each([
+    ['no ids', {}, { kind: 'none' }],
+    ['tmdb hit', { tmdb: 119243 }, { kind: 'match', id: 2, method: 'tmdb_id' }],
+    ['tvdb only', { tvdb: 80284 }, { kind: 'match', id: 1, method: 'tvdb_id' }],
+    [
+      'all agree',
+      { tmdb: 5371, tvdb: 80284, imdb: 'tt0972534' },
+      { kind: 'match', id: 1, method: 'tmdb_id' },
+    ],
+    [
+      'unknown tmdb, known imdb',
+      { tmdb: 42, imdb: 'tt0972534' },
+      { kind: 'match', id: 1, method: 'imdb_id' },
+    ],
+    ['ids disagree: never guessed', { tmdb: 119243, tvdb: 80284 }, { kind: 'disagree' }],
+  ] as const)('%s', (_name, ids, expected) => {
+    expect(decideByExternalIds(externalIdLookups(ids), rows)).toMatchObject(expected);
+  });
+
+  it('looks ids up most trusted first, only the kinds asked for', () => {
+    expect(externalIdLookups({ imdb: 'tt1', tvdb: 2, tmdb: 3 }).map((l) => l.method)).toEqual([
+      'tmdb_id',
+      'tvdb_id',
+      'imdb_id',
+    ]);
+    expect(
+      externalIdLookups({ imdb: 'tt1', tvdb: 2, tmdb: 3 }, ['tmdb_id', 'imdb_id']).map((l) => l.field),
+    ).toEqual(['tmdbId', 'imdbId']);
   });
 });

@@ -1,3 +1,4 @@
+import type { ExternalIds } from './guid';
 import type { PlexMetadata } from './plex-payload';
 import { splitTitleYear, titleSimilarity } from './title';
 
@@ -12,7 +13,11 @@ export const TITLE_TIE_MARGIN = 0.05;
 
 export type ShowQuery = {
   title: string;
+  /** Another title for the same show, e.g. the original title when Plex shows a localised one. */
+  originalTitle?: string;
   titleYear?: number;
+  /** The show's first-aired year as Plex's own metadata gives it (from the Plex server). */
+  showYear?: number;
   /** YYYY-MM-DD */
   episodeAirDate?: string;
   episodeYear?: number;
@@ -34,6 +39,9 @@ export type CandidateShow = {
 export type EvidenceKind =
   | 'title'
   | 'title_year'
+  | 'show_year'
+  | 'year'
+  | 'external_id'
   | 'episode_air_date'
   | 'episode_year'
   | 'episode_exists'
@@ -66,8 +74,13 @@ export type MatchDecision =
 const WEIGHTS = {
   titleYearMatch: 0.15,
   titleYearMismatch: -0.3,
+  showYearMatch: 0.1,
+  showYearMismatch: -0.25,
   airDateInside: 0.05,
   airDateOutside: -0.25,
+  // Specials (season 0) include pre-air promos and reunion shows long after the finale, so an
+  // air date outside the run only hints.
+  specialAirDateOutside: -0.1,
   episodeYearInside: 0.03,
   episodeYearOutside: -0.2,
   episodeExists: 0.02,
@@ -114,9 +127,8 @@ export function scoreCandidates(query: ShowQuery, candidates: CandidateShow[]): 
 }
 
 function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandidate {
-  const byTitle = titleSimilarity(query.title, candidate.title);
-  const byOriginal = candidate.originalTitle ? titleSimilarity(query.title, candidate.originalTitle) : 0;
-  const titleScore = round(Math.max(byTitle, byOriginal));
+  const best = bestTitlePair([query.title, query.originalTitle], [candidate.title, candidate.originalTitle]);
+  const titleScore = round(best.score);
   const strongTitle = titleScore >= AUTO_MATCH_MIN_TITLE_SCORE;
   const scale = (weight: number) =>
     weight > 0 && !strongTitle ? weight * WEAK_TITLE_POSITIVE_FACTOR : weight;
@@ -131,14 +143,7 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
   const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number) =>
     evidence.push({ kind, ok, detail, weight: round(scale(weight)) });
 
-  const titleShown =
-    byOriginal > byTitle ? `"${candidate.originalTitle}" (original title)` : `"${candidate.title}"`;
-  add(
-    'title',
-    strongTitle,
-    `title "${query.title}" vs ${titleShown}: similarity ${titleScore.toFixed(2)}`,
-    0,
-  );
+  add('title', strongTitle, describeTitlePair(best, titleScore), 0);
 
   if (query.titleYear !== undefined && startYear !== null) {
     if (query.titleYear === startYear) {
@@ -158,14 +163,29 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
     }
   }
 
+  // Plex's show year and the catalogue's first-aired year come from different sources and
+  // differ by one now and then (a premiere abroad first): one year off says nothing.
+  if (query.showYear !== undefined && startYear !== null && Math.abs(query.showYear - startYear) !== 1) {
+    const same = query.showYear === startYear;
+    add(
+      'show_year',
+      same,
+      same
+        ? `Plex's show year ${query.showYear} = first aired ${startYear}`
+        : `Plex's show year ${query.showYear}, but show first aired ${startYear}`,
+      same ? WEIGHTS.showYearMatch : WEIGHTS.showYearMismatch,
+    );
+  }
+
+  const special = query.season === 0;
   if (query.episodeAirDate !== undefined && start !== null) {
     // ISO dates compare correctly as strings.
     const inside = query.episodeAirDate >= start && (end === null || query.episodeAirDate <= end);
     add(
       'episode_air_date',
       inside,
-      `episode aired ${query.episodeAirDate}, ${inside ? 'inside' : 'outside'} run ${run}`,
-      inside ? WEIGHTS.airDateInside : WEIGHTS.airDateOutside,
+      `${special ? 'special' : 'episode'} aired ${query.episodeAirDate}, ${inside ? 'inside' : 'outside'} run ${run}`,
+      inside ? WEIGHTS.airDateInside : special ? WEIGHTS.specialAirDateOutside : WEIGHTS.airDateOutside,
     );
   } else if (query.episodeYear !== undefined && startYear !== null) {
     // The year is only a fallback: the air date already says everything the year could.
@@ -173,8 +193,12 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
     add(
       'episode_year',
       inside,
-      `episode year ${query.episodeYear}, ${inside ? 'inside' : 'outside'} run ${run}`,
-      inside ? WEIGHTS.episodeYearInside : WEIGHTS.episodeYearOutside,
+      `${special ? 'special' : 'episode'} year ${query.episodeYear}, ${inside ? 'inside' : 'outside'} run ${run}`,
+      inside
+        ? WEIGHTS.episodeYearInside
+        : special
+          ? WEIGHTS.specialAirDateOutside
+          : WEIGHTS.episodeYearOutside,
     );
   }
 
@@ -236,6 +260,18 @@ export function decideMatch(scored: ScoredCandidate[], opts: { threshold: number
   if (byTitleYear.length === 1 && byTitleYear[0]!.confidence >= opts.threshold) {
     return { kind: 'match', candidate: byTitleYear[0]! };
   }
+  // Plex's own show year is as explicit, but only when it rules every other one out: a show
+  // without dates, or one a year off, might still be the right one.
+  const byShowYear = sameTitle.filter((c) => isConfirmed(c, 'show_year'));
+  if (
+    byTitleYear.length === 0 &&
+    byShowYear.length === 1 &&
+    byShowYear[0]!.confidence >= opts.threshold &&
+    !hasContradiction(byShowYear[0]!) &&
+    sameTitle.every((c) => c === byShowYear[0] || isContradicted(c, 'show_year'))
+  ) {
+    return { kind: 'match', candidate: byShowYear[0]! };
+  }
   return conflict('multiple_matches', ranked, findDecisive(sameTitle, opts.threshold));
 }
 
@@ -255,8 +291,7 @@ function findDecisive(sameTitle: ScoredCandidate[], threshold: number): ScoredCa
     const winner = confirmed[0]!;
     const others = sameTitle.filter((c) => c !== winner);
     if (othersMustContradict && !others.every((c) => isContradicted(c, kind))) continue;
-    const contradicted = winner.evidence.some((e) => !e.ok && e.weight < 0);
-    if (contradicted || winner.confidence < threshold) continue;
+    if (hasContradiction(winner) || winner.confidence < threshold) continue;
     return winner;
   }
   return null;
@@ -268,6 +303,97 @@ function isConfirmed(candidate: ScoredCandidate, kind: EvidenceKind): boolean {
 
 function isContradicted(candidate: ScoredCandidate, kind: EvidenceKind): boolean {
   return candidate.evidence.some((e) => e.kind === kind && !e.ok);
+}
+
+/** Any evidence against the candidate that cost it confidence. */
+function hasContradiction(candidate: { evidence: Evidence[] }): boolean {
+  return candidate.evidence.some((e) => !e.ok && e.weight < 0);
+}
+
+type TitlePair = { score: number; query: string; candidate: string; viaOriginal: boolean };
+
+/** The best-matching pair of (Plex title, catalogue title), original titles included. */
+export function bestTitlePair(
+  queryTitles: (string | null | undefined)[],
+  candidateTitles: (string | null | undefined)[],
+): TitlePair {
+  let best: TitlePair = {
+    score: 0,
+    query: queryTitles[0] ?? '',
+    candidate: candidateTitles[0] ?? '',
+    viaOriginal: false,
+  };
+  queryTitles.forEach((q, qi) => {
+    if (!q) return;
+    candidateTitles.forEach((c, ci) => {
+      if (!c) return;
+      const score = titleSimilarity(q, c);
+      if (score > best.score) best = { score, query: q, candidate: c, viaOriginal: qi > 0 || ci > 0 };
+    });
+  });
+  return best;
+}
+
+export function describeTitlePair(pair: TitlePair, score: number): string {
+  const suffix = pair.viaOriginal ? ' (original title)' : '';
+  return `title "${pair.query}" vs "${pair.candidate}"${suffix}: similarity ${score.toFixed(2)}`;
+}
+
+export type IdMatchMethod = 'tmdb_id' | 'tvdb_id' | 'imdb_id';
+export type IdLookup =
+  | { method: 'tmdb_id'; field: 'tmdbId'; value: number }
+  | { method: 'tvdb_id'; field: 'tvdbId'; value: number }
+  | { method: 'imdb_id'; field: 'imdbId'; value: string };
+
+/** The catalogue lookups an item's external ids allow, most trusted first. */
+export function externalIdLookups(
+  ids: ExternalIds,
+  kinds: IdMatchMethod[] = ['tmdb_id', 'tvdb_id', 'imdb_id'],
+): IdLookup[] {
+  const out: IdLookup[] = [];
+  for (const kind of kinds) {
+    if (kind === 'tmdb_id' && ids.tmdb !== undefined)
+      out.push({ method: kind, field: 'tmdbId', value: ids.tmdb });
+    if (kind === 'tvdb_id' && ids.tvdb !== undefined)
+      out.push({ method: kind, field: 'tvdbId', value: ids.tvdb });
+    if (kind === 'imdb_id' && ids.imdb !== undefined)
+      out.push({ method: kind, field: 'imdbId', value: ids.imdb });
+  }
+  return out;
+}
+
+export type CatalogueIds = {
+  id: number;
+  tmdbId?: number | null;
+  tvdbId?: number | null;
+  imdbId?: string | null;
+};
+
+export type IdDecision =
+  | { kind: 'none' }
+  | { kind: 'match'; id: number; method: IdMatchMethod; detail: string }
+  /** The ids point at different catalogue entries: the catalogue or Plex is wrong somewhere. */
+  | { kind: 'disagree'; hits: { id: number; method: IdMatchMethod; detail: string }[] };
+
+/**
+ * Resolves external ids against the catalogue rows that carry any of them. Ids are exact, so
+ * one hit is a match; ids naming two different entries are never guessed between.
+ */
+export function decideByExternalIds(lookups: IdLookup[], rows: CatalogueIds[]): IdDecision {
+  const hits: { id: number; method: IdMatchMethod; detail: string }[] = [];
+  for (const lookup of lookups) {
+    const row = rows.find((r) => r[lookup.field] === lookup.value);
+    if (row)
+      hits.push({
+        id: row.id,
+        method: lookup.method,
+        detail: `${lookup.method.replace('_id', '')} ${lookup.value}`,
+      });
+  }
+  if (hits.length === 0) return { kind: 'none' };
+  const first = hits[0]!;
+  if (hits.every((h) => h.id === first.id)) return { kind: 'match', ...first };
+  return { kind: 'disagree', hits };
 }
 
 function conflict(

@@ -1,14 +1,21 @@
 import {
   classifyEvent,
+  type ExternalIds,
   extractIds,
+  hamaCustomNumbering,
+  movieQueryFromMetadata,
   type PlexMetadata,
   type PlexPayload,
+  type ShowQuery,
   showQueryFromMetadata,
   splitTitleYear,
   watchedAt,
+  withPlexShowInfo,
 } from '@plexhook/core';
+import type { PlexConfig } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { claimEvent } from './dedupe';
+import { resolveMovie } from './match-movie';
 import { resolveShow } from './match-show';
 import { ignored, type Outcome } from './outcome';
 
@@ -64,10 +71,7 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
     }
   }
 
-  if (classified.mediaType === 'movie') {
-    // Movies are matched by the matching-quality work (issue 8); until then they are logged.
-    return ignored('ignored_event', 'movie scrobbles are not matched yet');
-  }
+  if (classified.mediaType === 'movie') return handleMovie(deps, event, config, metadata);
 
   const ratingKey = metadata.grandparentRatingKey;
   const showTitle = metadata.grandparentTitle;
@@ -98,11 +102,18 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
       };
     }
     const { title, year } = splitTitleYear(showTitle);
+    const { ids, query } = await withPlexServerInfo(
+      deps,
+      config,
+      ratingKey,
+      extractIds(metadata).show,
+      showQueryFromMetadata(metadata),
+    );
     const resolution = await resolveShow(
       deps,
       { userId: event.userId, ratingKey, guid: metadata.grandparentGuid, title, year },
-      extractIds(metadata).show,
-      showQueryFromMetadata(metadata),
+      ids,
+      query,
       {
         threshold: config.matchThreshold ?? deps.config.DEFAULT_MATCH_THRESHOLD,
         autoResolve: config.autoResolve,
@@ -131,6 +142,17 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
 
   const season = metadata.parentIndex;
   const number = metadata.index;
+  const numbering = hamaCustomNumbering(metadata);
+  if (numbering) {
+    // These modes number episodes absolutely or by AniDB entry; the catalogue has only
+    // tvdb-style season/episode numbers, so the same numbers would name another episode.
+    return {
+      status: 'success',
+      action: 'episode_not_found',
+      conflictId,
+      message: `S${pad(season)}E${pad(number)} of "${showTitle}" uses HAMA ${numbering} numbering, which the catalogue (season/episode only) cannot place`,
+    };
+  }
   const episode =
     season === undefined || number === undefined
       ? null
@@ -157,5 +179,93 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
     action: 'episode_marked',
     conflictId,
     episodeWatch: { episodeId: episode.id, watchedAt: watchedAt(payload, event.receivedAt) },
+  };
+}
+
+const hasIds = (ids: ExternalIds) =>
+  ids.tmdb !== undefined || ids.tvdb !== undefined || ids.imdb !== undefined;
+
+/**
+ * A new-agent episode carries only the episode's ids. When the user gave us their Plex server,
+ * its metadata for the show has the show's ids (and its year and original title), which turn
+ * a title guess into an exact match. Any failure leaves ids and query as they were.
+ */
+async function withPlexServerInfo(
+  deps: WorkerDeps,
+  config: PlexConfig,
+  ratingKey: string,
+  ids: ExternalIds,
+  query: ShowQuery,
+): Promise<{ ids: ExternalIds; query: ShowQuery }> {
+  if (hasIds(ids) || !deps.plexMetadata || !config.plexServerUrl || !config.plexToken) return { ids, query };
+  const found = await deps.plexMetadata.fetchShow(
+    { url: config.plexServerUrl, token: config.plexToken },
+    ratingKey,
+  );
+  if (!found.ok) return { ids, query };
+  return withPlexShowInfo(ids, query, found.show);
+}
+
+/** A movie scrobble: mapping (by its own rating key) or conflict, then the watch. */
+async function handleMovie(
+  deps: WorkerDeps,
+  event: PlexEvent,
+  config: PlexConfig,
+  metadata: PlexMetadata,
+): Promise<Outcome> {
+  const ratingKey = metadata.ratingKey;
+  const label = metadata.title ?? '?';
+  let mapping = await deps.db.plexMovieMapping.findUnique({
+    where: { userId_plexRatingKey: { userId: event.userId, plexRatingKey: ratingKey } },
+  });
+  let conflictId: number | undefined;
+  if (!mapping) {
+    const open = await deps.db.plexConflict.findFirst({
+      where: { userId: event.userId, plexRatingKey: ratingKey, resolved: false },
+      select: { id: true },
+    });
+    if (open) {
+      return {
+        status: 'success',
+        action: 'conflict_pending',
+        conflictId: open.id,
+        message: `held on unresolved conflict ${open.id}; replayed when it is resolved`,
+      };
+    }
+    const query = movieQueryFromMetadata(metadata);
+    const resolution = await resolveMovie(
+      deps,
+      { userId: event.userId, ratingKey, guid: metadata.guid, title: query.title, year: query.year },
+      extractIds(metadata).movie,
+      query,
+      {
+        threshold: config.matchThreshold ?? deps.config.DEFAULT_MATCH_THRESHOLD,
+        autoResolve: config.autoResolve,
+      },
+    );
+    if (resolution.kind === 'conflict') {
+      return {
+        status: 'success',
+        action: resolution.created ? 'conflict_created' : 'conflict_pending',
+        conflictId: resolution.conflictId,
+        message: resolution.created
+          ? `no unambiguous match for movie "${label}": conflict ${resolution.conflictId} opened`
+          : `held on unresolved conflict ${resolution.conflictId}; replayed when it is resolved`,
+      };
+    }
+    mapping = resolution.mapping;
+    conflictId = resolution.conflictId;
+  }
+  if (!mapping.syncEnabled || mapping.movieId === null) {
+    return ignored('ignored_show', `movie "${label}" is ignored (sync disabled on its mapping)`);
+  }
+  if (!config.autoMarkWatched) {
+    return ignored('ignored_disabled', 'auto_mark_watched is off: movie matched, not marked');
+  }
+  return {
+    status: 'success',
+    action: 'movie_marked',
+    conflictId,
+    movieWatch: { movieId: mapping.movieId, watchedAt: watchedAt(event.payload, event.receivedAt) },
   };
 }

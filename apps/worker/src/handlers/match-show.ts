@@ -1,7 +1,10 @@
 import {
   type CandidateShow,
+  decideByExternalIds,
   decideMatch,
   type ExternalIds,
+  externalIdLookups,
+  type IdDecision,
   normalizeTitle,
   type ScoredCandidate,
   type ShowQuery,
@@ -22,30 +25,25 @@ export type ShowResolution =
   | { kind: 'mapped'; mapping: PlexShowMapping; conflictId?: number }
   | { kind: 'conflict'; conflictId: number; created: boolean };
 
-/** Looks the show up by its unique external ids, most trusted first. */
-async function findByExternalId(
-  deps: WorkerDeps,
-  ids: ExternalIds,
-): Promise<{ tvshowId: number; method: MatchMethod } | null> {
-  const lookups: [MatchMethod, Prisma.TvShowWhereUniqueInput | null][] = [
-    ['tmdb_id', ids.tmdb !== undefined ? { tmdbId: ids.tmdb } : null],
-    ['tvdb_id', ids.tvdb !== undefined ? { tvdbId: ids.tvdb } : null],
-    ['imdb_id', ids.imdb !== undefined ? { imdbId: ids.imdb } : null],
-  ];
-  for (const [method, where] of lookups) {
-    if (!where) continue;
-    const show = await deps.db.tvShow.findUnique({ where, select: { id: true } });
-    if (show) return { tvshowId: show.id, method };
-  }
-  return null;
+/** Looks the show up by its unique external ids (one query), most trusted first. */
+async function findByExternalIds(deps: WorkerDeps, ids: ExternalIds): Promise<IdDecision> {
+  const lookups = externalIdLookups(ids);
+  if (lookups.length === 0) return { kind: 'none' };
+  const rows = await deps.db.tvShow.findMany({
+    where: { OR: lookups.map((l) => ({ [l.field]: l.value })) },
+    select: { id: true, tmdbId: true, tvdbId: true, imdbId: true },
+  });
+  return decideByExternalIds(lookups, rows);
 }
 
 // Trigram similarity over the indexed normalised title (pg_trgm's `%` uses the GIN index), so the
 // first match of a new show costs an index probe, not a scan of the catalogue.
 const MAX_CANDIDATES = 20;
-async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<CandidateShow[]> {
+export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<CandidateShow[]> {
   const normalized = normalizeTitle(query.title);
   if (!normalized) return [];
+  // Plex's original title (from its server), when it has one, finds the show under that name.
+  const original = query.originalTitle ? normalizeTitle(query.originalTitle) || normalized : normalized;
   const rows = await deps.db.$queryRaw<
     {
       id: number;
@@ -57,7 +55,15 @@ async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<Candi
   >`SELECT id, title, original_title, show_start_date, show_end_date
       FROM tvshows
      WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
-     ORDER BY similarity(normalized_title, ${normalized}) DESC, id
+        OR normalized_title = ${original} OR normalized_title % ${original}
+        OR normalized_original_title = ${normalized} OR normalized_original_title % ${normalized}
+        OR normalized_original_title = ${original} OR normalized_original_title % ${original}
+     ORDER BY GREATEST(
+                similarity(normalized_title, ${normalized}),
+                similarity(normalized_title, ${original}),
+                COALESCE(similarity(normalized_original_title, ${normalized}), 0),
+                COALESCE(similarity(normalized_original_title, ${original}), 0)
+              ) DESC, id
      LIMIT ${MAX_CANDIDATES}`;
   if (rows.length === 0) return [];
   const episodes =
@@ -79,6 +85,26 @@ async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<Candi
     showStartDate: r.show_start_date,
     showEndDate: r.show_end_date,
     episode: byShow.get(r.id) ?? null,
+  }));
+}
+
+async function loadCandidates(deps: WorkerDeps, ids: number[], query: ShowQuery): Promise<CandidateShow[]> {
+  if (ids.length === 0) return [];
+  const shows = await deps.db.tvShow.findMany({
+    where: { id: { in: ids } },
+    include:
+      query.season !== undefined && query.episode !== undefined
+        ? { episodes: { where: { seasonNumber: query.season, episodeNumber: query.episode } } }
+        : undefined,
+  });
+  return shows.map((s) => ({
+    id: s.id,
+    title: s.title,
+    originalTitle: s.originalTitle,
+    showStartDate: s.showStartDate,
+    showEndDate: s.showEndDate,
+    episode:
+      'episodes' in s ? ((s.episodes as { title: string | null; airDate: Date | null }[])[0] ?? null) : null,
   }));
 }
 
@@ -122,13 +148,35 @@ export async function resolveShow(
   query: ShowQuery,
   settings: { threshold: number; autoResolve: boolean },
 ): Promise<ShowResolution> {
-  const byId = await findByExternalId(deps, showIds);
-  if (byId) {
-    return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.tvshowId, byId.method, 1) };
+  const byId = await findByExternalIds(deps, showIds);
+  if (byId.kind === 'match') {
+    return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.id, byId.method, 1) };
   }
 
-  const scored = scoreCandidates(query, await findCandidates(deps, query));
-  const decision = decideMatch(scored, { threshold: settings.threshold });
+  const candidates = await findCandidates(deps, query);
+  if (byId.kind === 'disagree') {
+    // Exact ids naming two shows: the catalogue (or Plex) has a wrong id. A person decides,
+    // with the shows the ids name among the candidates.
+    const missing = byId.hits.map((h) => h.id).filter((id) => !candidates.some((c) => c.id === id));
+    candidates.push(...(await loadCandidates(deps, missing, query)));
+  }
+  const scored = scoreCandidates(query, candidates);
+  if (byId.kind === 'disagree') {
+    for (const hit of byId.hits) {
+      scored
+        .find((c) => c.tvshowId === hit.id)
+        ?.evidence.push({
+          kind: 'external_id',
+          ok: true,
+          detail: `Plex's ${hit.detail} is this show`,
+          weight: 0,
+        });
+    }
+  }
+  const decision =
+    byId.kind === 'disagree'
+      ? ({ kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null } as const)
+      : decideMatch(scored, { threshold: settings.threshold });
   if (decision.kind === 'match') {
     const c = decision.candidate;
     return {

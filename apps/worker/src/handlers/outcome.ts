@@ -8,6 +8,8 @@ export type Outcome = {
   conflictId?: number;
   /** Written in the same transaction as the log row, so a crash cannot mark without logging. */
   episodeWatch?: { episodeId: number; watchedAt: Date };
+  /** Likewise for a movie scrobble. */
+  movieWatch?: { movieId: number; watchedAt: Date };
 };
 
 export const ignored = (action: WebhookAction, message: string): Outcome => ({

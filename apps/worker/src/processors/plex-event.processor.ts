@@ -66,6 +66,16 @@ async function recordOutcome(
           },
         });
       }
+      if (outcome.movieWatch && ctx.userId !== null) {
+        await tx.movieWatch.create({
+          data: {
+            userId: ctx.userId,
+            movieId: outcome.movieWatch.movieId,
+            watchedAt: outcome.movieWatch.watchedAt,
+            webhookLogId: row.id,
+          },
+        });
+      }
       return row;
     });
     return { logId: log.id, status: outcome.status, action: outcome.action, message: outcome.message };

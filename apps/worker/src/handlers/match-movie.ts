@@ -1,0 +1,173 @@
+import {
+  type CandidateMovie,
+  decideByExternalIds,
+  decideMovieMatch,
+  type ExternalIds,
+  externalIdLookups,
+  type MovieMatchDecision,
+  type MovieQuery,
+  normalizeTitle,
+  type ScoredMovieCandidate,
+  scoreMovieCandidates,
+} from '@plexhook/core';
+import { type MatchMethod, type PlexMovieMapping, Prisma } from '@plexhook/db';
+import type { WorkerDeps } from '../deps';
+
+export type MovieRef = {
+  userId: number;
+  ratingKey: string;
+  guid: string | undefined;
+  title: string;
+  year: number | undefined;
+};
+
+export type MovieResolution =
+  | { kind: 'mapped'; mapping: PlexMovieMapping; conflictId?: number }
+  | { kind: 'conflict'; conflictId: number; created: boolean };
+
+const MAX_CANDIDATES = 20;
+
+async function findCandidates(deps: WorkerDeps, query: MovieQuery): Promise<CandidateMovie[]> {
+  const normalized = normalizeTitle(query.title);
+  if (!normalized) return [];
+  const original = query.originalTitle ? normalizeTitle(query.originalTitle) || normalized : normalized;
+  return deps.db.$queryRaw<CandidateMovie[]>`
+    SELECT id, title, original_title AS "originalTitle", year
+      FROM movies
+     WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
+        OR normalized_title = ${original} OR normalized_title % ${original}
+        OR normalized_original_title = ${normalized} OR normalized_original_title % ${normalized}
+        OR normalized_original_title = ${original} OR normalized_original_title % ${original}
+     ORDER BY GREATEST(
+                similarity(normalized_title, ${normalized}),
+                similarity(normalized_title, ${original}),
+                COALESCE(similarity(normalized_original_title, ${normalized}), 0),
+                COALESCE(similarity(normalized_original_title, ${original}), 0)
+              ) DESC, id
+     LIMIT ${MAX_CANDIDATES}`;
+}
+
+async function upsertMapping(
+  deps: WorkerDeps,
+  ref: MovieRef,
+  movieId: number,
+  method: MatchMethod,
+  confidence: number,
+): Promise<PlexMovieMapping> {
+  // Upsert: a concurrent worker may have mapped the same movie a moment ago; both agree.
+  return deps.db.plexMovieMapping.upsert({
+    where: { userId_plexRatingKey: { userId: ref.userId, plexRatingKey: ref.ratingKey } },
+    create: {
+      userId: ref.userId,
+      plexRatingKey: ref.ratingKey,
+      plexGuid: ref.guid ?? null,
+      plexTitle: ref.title,
+      plexYear: ref.year ?? null,
+      movieId,
+      matchMethod: method,
+      matchConfidence: confidence,
+    },
+    update: {},
+  });
+}
+
+/**
+ * A Plex movie to a catalogue movie: its own tmdb/imdb ids first (exact), then title + year.
+ * Ambiguity becomes a `plex_conflicts` row with media_type = movie, exactly like shows.
+ */
+export async function resolveMovie(
+  deps: WorkerDeps,
+  ref: MovieRef,
+  ids: ExternalIds,
+  query: MovieQuery,
+  settings: { threshold: number; autoResolve: boolean },
+): Promise<MovieResolution> {
+  // Movies have no tvdb ids in the catalogue.
+  const lookups = externalIdLookups(ids, ['tmdb_id', 'imdb_id']);
+  const rows =
+    lookups.length === 0
+      ? []
+      : await deps.db.movie.findMany({
+          where: { OR: lookups.map((l) => ({ [l.field]: l.value })) },
+          select: { id: true, tmdbId: true, imdbId: true },
+        });
+  const byId = decideByExternalIds(lookups, rows);
+  if (byId.kind === 'match') {
+    return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.id, byId.method, 1) };
+  }
+
+  const candidates = await findCandidates(deps, query);
+  let decision: MovieMatchDecision;
+  if (byId.kind === 'disagree') {
+    const missing = byId.hits.map((h) => h.id).filter((id) => !candidates.some((c) => c.id === id));
+    if (missing.length > 0) {
+      candidates.push(
+        ...(await deps.db.movie.findMany({
+          where: { id: { in: missing } },
+          select: { id: true, title: true, originalTitle: true, year: true },
+        })),
+      );
+    }
+    const scored = scoreMovieCandidates(query, candidates);
+    for (const hit of byId.hits) {
+      scored
+        .find((c) => c.movieId === hit.id)
+        ?.evidence.push({
+          kind: 'external_id',
+          ok: true,
+          detail: `Plex's ${hit.detail} is this movie`,
+          weight: 0,
+        });
+    }
+    decision = { kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null };
+  } else {
+    decision = decideMovieMatch(scoreMovieCandidates(query, candidates), { threshold: settings.threshold });
+  }
+
+  if (decision.kind === 'match') {
+    const c = decision.candidate;
+    return { kind: 'mapped', mapping: await upsertMapping(deps, ref, c.movieId, 'title_year', c.confidence) };
+  }
+
+  const base = {
+    userId: ref.userId,
+    plexRatingKey: ref.ratingKey,
+    plexGuid: ref.guid ?? null,
+    plexTitle: ref.title,
+    plexYear: ref.year ?? null,
+    mediaType: 'movie' as const,
+    conflictType: decision.conflictType,
+    potentialMatches: toJson(decision.candidates),
+  };
+  if (settings.autoResolve && decision.decisive) {
+    const chosen = decision.decisive;
+    const conflict = await deps.db.plexConflict.create({
+      data: {
+        ...base,
+        resolved: true,
+        resolutionAction: 'auto_resolved',
+        resolvedMovieId: chosen.movieId,
+        resolvedAt: new Date(),
+      },
+    });
+    const mapping = await upsertMapping(deps, ref, chosen.movieId, 'title_year', chosen.confidence);
+    return { kind: 'mapped', mapping, conflictId: conflict.id };
+  }
+  try {
+    const conflict = await deps.db.plexConflict.create({ data: base });
+    return { kind: 'conflict', conflictId: conflict.id, created: true };
+  } catch (err) {
+    // P2002 on the partial unique index: another worker opened this conflict a moment ago.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      const open = await deps.db.plexConflict.findFirst({
+        where: { userId: ref.userId, plexRatingKey: ref.ratingKey, resolved: false },
+      });
+      if (open) return { kind: 'conflict', conflictId: open.id, created: false };
+    }
+    throw err;
+  }
+}
+
+function toJson(candidates: ScoredMovieCandidate[]): Prisma.InputJsonValue {
+  return candidates as unknown as Prisma.InputJsonValue;
+}
