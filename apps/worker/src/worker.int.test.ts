@@ -1,5 +1,6 @@
 import { buildPlexPayload } from '@plexhook/core';
 import { enqueueWebhook } from '@plexhook/queue';
+import { Client } from 'pg';
 import pino from 'pino';
 import { seedICarly, seedShow } from '../../../test/helpers/factories';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
@@ -299,4 +300,40 @@ test('auto_resolve with decisive evidence resolves the iCarly conflict by itself
       where: { userId: auto.id, episode: { tvshowId: icarly.revival.id, episodeNumber: 1 } },
     }),
   );
+});
+
+test('a conflict resolved while a scrobble is being held on it: the scrobble is marked, not stranded', async () => {
+  const k = keys();
+  const first = await p.logOf(await p.send(buildPlexPayload({ Metadata: k }), user.secret));
+  expect(first.actionTaken).toBe('conflict_created');
+  const conflictId = first.conflictId as number;
+
+  // A resolving transaction holds the conflict row while the next scrobble arrives.
+  const resolver = new Client({ connectionString: p.t.url });
+  await resolver.connect();
+  try {
+    await resolver.query('BEGIN');
+    await resolver.query('SELECT id FROM plex_conflicts WHERE id = $1 FOR UPDATE', [conflictId]);
+    const second = await p.send(
+      buildPlexPayload({ Metadata: { ...k, ratingKey: String(nextKey++), index: 2, title: 'iHate Change' } }),
+      user.secret,
+    );
+    // Give the worker time to reach the lock (it cannot finish while we hold it).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await p.db.plexWebhookLog.findUnique({ where: { jobId: second } })).toBeNull();
+    await resolver.query(
+      `UPDATE plex_conflicts SET resolved = true, resolution_action = 'user_selected', resolved_tvshow_id = $2, resolved_at = now() WHERE id = $1`,
+      [conflictId, icarly.revival.id],
+    );
+    await resolver.query(
+      `INSERT INTO plex_show_mappings (user_id, plex_rating_key, plex_title, tvshow_id, match_method, match_confidence, updated_at)
+       VALUES ($1, $2, 'iCarly', $3, 'manual', 1, now())`,
+      [user.id, k.grandparentRatingKey, icarly.revival.id],
+    );
+    await resolver.query('COMMIT');
+    const log = await p.logOf(second);
+    expect(log).toMatchObject({ status: 'success', actionTaken: 'episode_marked' });
+  } finally {
+    await resolver.end();
+  }
 });

@@ -55,6 +55,17 @@ async function recordOutcome(
   };
   try {
     const log = await deps.db.$transaction(async (tx) => {
+      if (
+        outcome.conflictId &&
+        (outcome.action === 'conflict_pending' || outcome.action === 'conflict_created')
+      ) {
+        // Holding a scrobble on a conflict races with its resolution, which replays the rows held
+        // at commit time. FOR SHARE waits for a resolving transaction; if it resolved the
+        // conflict meanwhile, this row would never be replayed, so handle the webhook again.
+        const [conflict] = await tx.$queryRaw<{ resolved: boolean }[]>`
+          SELECT resolved FROM plex_conflicts WHERE id = ${outcome.conflictId} FOR SHARE`;
+        if (conflict?.resolved) throw new ConflictResolvedMeanwhile();
+      }
       const row = await tx.plexWebhookLog.create({ data, select: { id: true } });
       if (outcome.episodeWatch && ctx.userId !== null) {
         await tx.episodeWatch.create({
@@ -85,6 +96,12 @@ async function recordOutcome(
       if (existing) return fromLog(existing);
     }
     throw err;
+  }
+}
+
+class ConflictResolvedMeanwhile extends Error {
+  constructor() {
+    super('the conflict was resolved while this webhook was being held on it');
   }
 }
 
@@ -162,14 +179,22 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
   };
 
   try {
-    const outcome = await handlePlexEvent(deps, {
+    const event = {
       jobId,
       userId,
       receivedAt: ctx.receivedAt,
       payload: parsed.payload,
       isReplay: replayOfLogId !== undefined,
-    });
-    return await recordOutcome(deps, ctx, outcome, item);
+    };
+    // Twice at most: a conflict resolved under us leaves a mapping for the second pass.
+    for (let pass = 1; ; pass++) {
+      const outcome = await handlePlexEvent(deps, event);
+      try {
+        return await recordOutcome(deps, ctx, outcome, item);
+      } catch (err) {
+        if (!(err instanceof ConflictResolvedMeanwhile) || pass >= 3) throw err;
+      }
+    }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (!isFinalAttempt(job)) {
