@@ -11,7 +11,7 @@ import { createSecretLookup } from '../../ingest/src/secret-cache';
 import { createDashboardApp } from './app';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH } from './services/demo';
-import { replayHeldWebhooks } from './services/resolve-conflict';
+import { replayHeldWebhooks, resolveConflict } from './services/resolve-conflict';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
 const PUBLIC_URL = 'https://hooks.example.test';
@@ -704,5 +704,589 @@ describe('catalogue import', () => {
     expect(res.body.error).toMatch(/contradicts/);
     expect(await t.db.tvShow.count()).toBe(before);
     expect(await t.db.tvShow.findUnique({ where: { tmdbId: 910001 } })).toBeNull();
+  });
+});
+
+describe('catalogue import: original titles', () => {
+  test('normalized_original_title is filled for shows and movies, idempotently', async () => {
+    const catalogue = {
+      shows: [
+        { title: 'Money Heist', originalTitle: 'La casa de papel', firstAired: '2017-05-02', tmdbId: 940001 },
+        { title: 'No Original Show', firstAired: '2017-05-03', tmdbId: 940002 },
+      ],
+      movies: [
+        { title: 'Spirited Away', originalTitle: '千と千尋の神隠し', year: 2001, tmdbId: 940003 },
+        { title: 'Amélie', originalTitle: "Le Fabuleux Destin d'Amélie Poulain", year: 2001, tmdbId: 940004 },
+        { title: 'No Original Movie', year: 2001, tmdbId: 940005 },
+      ],
+    };
+    const first = await api('POST', '/api/catalog/import', catalogue);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ shows: { created: 2 }, movies: { created: 3 } });
+    expect(await t.db.tvShow.findUniqueOrThrow({ where: { tmdbId: 940001 } })).toMatchObject({
+      originalTitle: 'La casa de papel',
+      normalizedOriginalTitle: 'la casa de papel',
+    });
+    expect(
+      (await t.db.tvShow.findUniqueOrThrow({ where: { tmdbId: 940002 } })).normalizedOriginalTitle,
+    ).toBeNull();
+    expect(await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 940003 } })).toMatchObject({
+      normalizedOriginalTitle: '千と千尋の神隠し',
+    });
+    expect(await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 940004 } })).toMatchObject({
+      normalizedOriginalTitle: 'le fabuleux destin damelie poulain',
+    });
+    expect(
+      (await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 940005 } })).normalizedOriginalTitle,
+    ).toBeNull();
+
+    const again = await api('POST', '/api/catalog/import', catalogue);
+    expect(again.body).toEqual({
+      shows: { created: 0, updated: 0, unchanged: 2 },
+      episodes: { created: 0, updated: 0, unchanged: 0 },
+      movies: { created: 0, updated: 0, unchanged: 3 },
+    });
+
+    // A row written before the column existed (original title, no key) is filled in: updated once.
+    await t.db.tvShow.update({ where: { tmdbId: 940001 }, data: { normalizedOriginalTitle: null } });
+    await t.db.movie.update({ where: { tmdbId: 940003 }, data: { normalizedOriginalTitle: null } });
+    const backfill = await api('POST', '/api/catalog/import', catalogue);
+    expect(backfill.body).toMatchObject({
+      shows: { updated: 1, unchanged: 1 },
+      movies: { updated: 1, unchanged: 2 },
+    });
+    expect((await t.db.tvShow.findUniqueOrThrow({ where: { tmdbId: 940001 } })).normalizedOriginalTitle).toBe(
+      'la casa de papel',
+    );
+
+    // A new original title replaces both columns; leaving it out keeps what is known.
+    const renamed = await api('POST', '/api/catalog/import', {
+      movies: [
+        {
+          title: 'Spirited Away',
+          originalTitle: 'Sen to Chihiro no Kamikakushi',
+          year: 2001,
+          tmdbId: 940003,
+        },
+        { title: 'Amélie', year: 2001, tmdbId: 940004 },
+      ],
+    });
+    expect(renamed.body.movies).toEqual({ created: 0, updated: 1, unchanged: 1 });
+    expect(await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 940003 } })).toMatchObject({
+      originalTitle: 'Sen to Chihiro no Kamikakushi',
+      normalizedOriginalTitle: 'sen to chihiro no kamikakushi',
+    });
+    expect((await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 940004 } })).normalizedOriginalTitle).toBe(
+      'le fabuleux destin damelie poulain',
+    );
+  });
+
+  test('a show created while resolving a conflict gets its original title key too', async () => {
+    const { conflict } = await seedConflict({ held: 0, title: 'Dark' });
+    const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+      action: 'create_new',
+      show: { title: 'Dark', originalTitle: 'Dark (DE)', firstAired: '2017-12-01', tmdbId: 940010 },
+    });
+    expect(res.status).toBe(200);
+    expect(await t.db.tvShow.findUniqueOrThrow({ where: { tmdbId: 940010 } })).toMatchObject({
+      normalizedOriginalTitle: 'dark de',
+    });
+  });
+});
+
+describe('movie conflicts', () => {
+  let thing1982: number;
+  let thing2011: number;
+  beforeAll(async () => {
+    const res = await runCatalogImport(t.db, {
+      movies: [
+        { title: 'The Thing', year: 1982, tmdbId: 1091, imdbId: 'tt0084787' },
+        { title: 'The Thing', year: 2011, tmdbId: 60935, imdbId: 'tt0905372' },
+      ],
+    });
+    expect(res.movies.created).toBe(2);
+    thing1982 = (await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 1091 } })).id;
+    thing2011 = (await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 60935 } })).id;
+  });
+
+  /** A movie conflict as match-movie.ts leaves it: movieId candidates, held movie scrobbles. */
+  async function seedMovieConflict(opts: { held?: number; user?: number } = {}) {
+    const user = opts.user ?? userId;
+    const ratingKey = `movie-${ratingKeySeq++}`;
+    const conflict = await t.db.plexConflict.create({
+      data: {
+        userId: user,
+        plexRatingKey: ratingKey,
+        plexGuid: 'plex://movie/5d776826880197001ec96fd6',
+        plexTitle: 'The Thing',
+        plexYear: null,
+        mediaType: 'movie',
+        conflictType: 'multiple_matches',
+        potentialMatches: [
+          {
+            movieId: thing1982,
+            title: 'The Thing',
+            year: 1982,
+            confidence: 0.9,
+            titleScore: 1,
+            evidence: [],
+          },
+          {
+            movieId: thing2011,
+            title: 'The Thing',
+            year: 2011,
+            confidence: 0.9,
+            titleScore: 1,
+            evidence: [],
+          },
+        ] as Prisma.InputJsonValue,
+      },
+    });
+    const logs = [];
+    for (let i = 0; i < (opts.held ?? 2); i++) {
+      const payload = buildPlexPayload({
+        Metadata: {
+          ratingKey,
+          type: 'movie',
+          librarySectionType: 'movie',
+          title: 'The Thing',
+          year: undefined,
+          grandparentRatingKey: undefined,
+          grandparentTitle: undefined,
+          index: undefined,
+          parentIndex: undefined,
+        },
+      });
+      logs.push(
+        await t.db.plexWebhookLog.create({
+          data: {
+            userId: user,
+            jobId: `job-${ratingKey}-${i}`,
+            eventType: 'media.scrobble',
+            plexRatingKey: ratingKey,
+            plexTitle: 'The Thing',
+            payload: payload as Prisma.InputJsonValue,
+            status: 'success',
+            actionTaken: i === 0 ? 'conflict_created' : 'conflict_pending',
+            conflictId: conflict.id,
+            receivedAt: new Date(Date.now() - (10 - i) * 60_000),
+          },
+        }),
+      );
+    }
+    return { conflict, logs, ratingKey };
+  }
+
+  test('listed and shown with mediaType; ?mediaType= filters', async () => {
+    const { conflict } = await seedMovieConflict({ held: 1 });
+    const show = await seedConflict({ held: 0 });
+    const all = await api('GET', '/api/conflicts?resolved=false');
+    const row = all.body.items.find((c: { id: number }) => c.id === conflict.id);
+    expect(row).toMatchObject({ mediaType: 'movie', heldWebhooks: 1, resolvedMovieId: null });
+    expect(row.potentialMatches.map((m: { movieId: number }) => m.movieId)).toEqual([thing1982, thing2011]);
+    expect(all.body.items.find((c: { id: number }) => c.id === show.conflict.id).mediaType).toBe('show');
+
+    const movies = await api('GET', '/api/conflicts?resolved=false&mediaType=movie');
+    expect(movies.status).toBe(200);
+    expect(movies.body.items.length).toBeGreaterThan(0);
+    expect(movies.body.items.every((c: { mediaType: string }) => c.mediaType === 'movie')).toBe(true);
+    const shows = await api('GET', '/api/conflicts?mediaType=show');
+    expect(shows.body.items.some((c: { id: number }) => c.id === conflict.id)).toBe(false);
+    const bad = await api('GET', '/api/conflicts?mediaType=episode');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/mediaType/);
+
+    const one = await api('GET', `/api/conflicts/${conflict.id}`);
+    expect(one.body).toMatchObject({ id: conflict.id, mediaType: 'movie', heldWebhooks: 1 });
+  });
+
+  test.each(['user_selected', 'selected'])(
+    '%s with movieId: movie mapping, resolved_movie_id, replayed scrobbles',
+    async (action) => {
+      const { conflict, logs, ratingKey } = await seedMovieConflict({ held: 2 });
+      const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, { action, movieId: thing2011 });
+      expect(res.status).toBe(200);
+      expect(res.body.replayed).toBe(2);
+      expect(res.body.conflict).toMatchObject({
+        id: conflict.id,
+        mediaType: 'movie',
+        resolved: true,
+        resolutionAction: 'user_selected',
+        resolvedMovieId: thing2011,
+        resolvedTvshowId: null,
+        heldWebhooks: 0,
+      });
+      const mapping = await t.db.plexMovieMapping.findUniqueOrThrow({
+        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+      });
+      expect(mapping).toMatchObject({
+        id: res.body.mapping.id,
+        movieId: thing2011,
+        matchMethod: 'manual',
+        matchConfidence: 1,
+        syncEnabled: true,
+        plexTitle: 'The Thing',
+        plexGuid: 'plex://movie/5d776826880197001ec96fd6',
+      });
+      expect(res.body.mapping).toMatchObject({ mediaType: 'movie', movieId: thing2011 });
+      // No show mapping for a movie's rating key.
+      expect(await t.db.plexShowMapping.count({ where: { plexRatingKey: ratingKey } })).toBe(0);
+      await expectReplayed(logs);
+
+      const again = await api('POST', `/api/conflicts/${conflict.id}/resolve`, { action: 'ignored' });
+      expect(again.status).toBe(409);
+    },
+  );
+
+  test('an existing movie mapping is replaced, not duplicated', async () => {
+    const { conflict, ratingKey } = await seedMovieConflict({ held: 0 });
+    await t.db.plexMovieMapping.create({
+      data: {
+        userId,
+        plexRatingKey: ratingKey,
+        plexTitle: 'The Thing',
+        movieId: thing1982,
+        matchMethod: 'title_year',
+        matchConfidence: 0.9,
+      },
+    });
+    const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+      action: 'selected',
+      movieId: thing2011,
+    });
+    expect(res.status).toBe(200);
+    const rows = await t.db.plexMovieMapping.findMany({ where: { userId, plexRatingKey: ratingKey } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ movieId: thing2011, matchMethod: 'manual', matchConfidence: 1 });
+  });
+
+  test.each(['user_created_new', 'create_new'])(
+    '%s with a movie creates it (via the catalogue import) and maps to it',
+    async (action) => {
+      const { conflict, logs, ratingKey } = await seedMovieConflict({ held: 1 });
+      const title = `The Thing (Director's Cut ${action})`;
+      const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+        action,
+        movie: { title, originalTitle: 'La Cosa', year: 1982 },
+      });
+      expect(res.status).toBe(200);
+      const movie = await t.db.movie.findFirstOrThrow({ where: { title } });
+      expect(movie).toMatchObject({ year: 1982, normalizedOriginalTitle: 'la cosa' });
+      expect(movie.normalizedTitle).toMatch(/^thing directors cut/);
+      expect(res.body.conflict).toMatchObject({
+        resolutionAction: 'user_created_new',
+        resolvedMovieId: movie.id,
+      });
+      expect(
+        await t.db.plexMovieMapping.findUniqueOrThrow({
+          where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+        }),
+      ).toMatchObject({ movieId: movie.id, matchMethod: 'manual', syncEnabled: true });
+      expect(res.body.replayed).toBe(1);
+      await expectReplayed(logs);
+    },
+  );
+
+  test('create_new with the tmdb id of a catalogue movie reuses that movie', async () => {
+    const { conflict } = await seedMovieConflict({ held: 0 });
+    const before = await t.db.movie.count();
+    const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+      action: 'create_new',
+      movie: { title: 'The Thing', year: 2011, tmdbId: 60935 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.mapping.movieId).toBe(thing2011);
+    expect(await t.db.movie.count()).toBe(before);
+  });
+
+  test('ignored: a movie mapping to no movie, sync off, held scrobbles ignored', async () => {
+    const { conflict, logs, ratingKey } = await seedMovieConflict({ held: 2 });
+    const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, { action: 'ignored' });
+    expect(res.status).toBe(200);
+    expect(res.body.replayed).toBe(0);
+    expect(res.body.conflict).toMatchObject({
+      resolutionAction: 'ignored',
+      resolvedMovieId: null,
+      resolvedTvshowId: null,
+    });
+    expect(res.body.mapping).toMatchObject({ mediaType: 'movie', movieId: null, syncEnabled: false });
+    expect(
+      await t.db.plexMovieMapping.findUniqueOrThrow({
+        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+      }),
+    ).toMatchObject({ movieId: null, syncEnabled: false, matchMethod: 'manual' });
+    expect(await t.db.plexShowMapping.count({ where: { plexRatingKey: ratingKey } })).toBe(0);
+    for (const log of logs) {
+      expect(await q.queue.getJob(`replay-${log.id}`)).toBeUndefined();
+      expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: log.id } })).toMatchObject({
+        actionTaken: 'ignored_show',
+        status: 'ignored',
+      });
+    }
+  });
+
+  test.each([
+    [
+      'show conflict + movieId',
+      'show',
+      { action: 'selected', movieId: 1 },
+      /is about a show: resolve it with tvshowId, not movieId/,
+    ],
+    [
+      'show conflict + movie',
+      'show',
+      { action: 'create_new', movie: { title: 'X', year: 2000 } },
+      /is about a show: resolve it with show, not movie/,
+    ],
+    [
+      'movie conflict + tvshowId',
+      'movie',
+      { action: 'selected', tvshowId: 1 },
+      /is about a movie: resolve it with movieId, not tvshowId/,
+    ],
+    [
+      'movie conflict + show',
+      'movie',
+      { action: 'create_new', show: { title: 'X' } },
+      /is about a movie: resolve it with movie, not show/,
+    ],
+    [
+      'both ids',
+      'movie',
+      { action: 'selected', tvshowId: 1, movieId: 1 },
+      /exactly one of tvshowId .* or movieId/,
+    ],
+    ['neither id', 'movie', { action: 'selected' }, /exactly one of tvshowId .* or movieId/],
+    [
+      'both show and movie',
+      'movie',
+      { action: 'create_new', show: { title: 'X' }, movie: { title: 'X' } },
+      /exactly one of show .* or movie/,
+    ],
+    ['movieId a string', 'movie', { action: 'selected', movieId: 'x' }, /movieId/],
+    [
+      'a movie that does not exist',
+      'movie',
+      { action: 'selected', movieId: 999999 },
+      /movie 999999 does not exist/,
+    ],
+    [
+      'an invalid new movie',
+      'movie',
+      { action: 'create_new', movie: { title: '', year: 2000 } },
+      /movie\.title/,
+    ],
+  ])('400 for %s; the conflict stays open', async (_name, kind, body, message) => {
+    const { conflict } =
+      kind === 'movie' ? await seedMovieConflict({ held: 0 }) : await seedConflict({ held: 0 });
+    const res = await api('POST', `/api/conflicts/${conflict.id}/resolve`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(message);
+    const row = await t.db.plexConflict.findUniqueOrThrow({ where: { id: conflict.id } });
+    expect(row).toMatchObject({ resolved: false, resolvedMovieId: null, resolvedTvshowId: null });
+    expect(await t.db.plexMovieMapping.count({ where: { plexRatingKey: conflict.plexRatingKey } })).toBe(0);
+    expect(await t.db.plexShowMapping.count({ where: { plexRatingKey: conflict.plexRatingKey } })).toBe(0);
+  });
+
+  test('late held scrobbles: resolve replays rows held while it was replaying', async () => {
+    const { conflict, logs, ratingKey } = await seedMovieConflict({ held: 1 });
+    let late: { id: number } | undefined;
+    // A worker that saw the conflict open holds one more scrobble on it while we replay.
+    const racingQueue = new Proxy(q.queue, {
+      get(target, prop, receiver) {
+        if (prop !== 'add') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof target.add>) => {
+          const job = await target.add(...args);
+          late ??= await t.db.plexWebhookLog.create({
+            data: {
+              userId,
+              jobId: `late-${ratingKey}`,
+              plexRatingKey: ratingKey,
+              payload: logs[0]!.payload as Prisma.InputJsonValue,
+              status: 'success',
+              actionTaken: 'conflict_pending',
+              conflictId: conflict.id,
+              receivedAt: new Date(),
+            },
+          });
+          return job;
+        };
+      },
+    });
+    const result = await resolveConflict({ db: t.db, queue: racingQueue, logger }, conflict.id, {
+      action: 'selected',
+      movieId: thing1982,
+    });
+    expect(late).toBeDefined();
+    expect(result.replayed).toBe(2);
+    expect(result.conflict.heldWebhooks).toBe(0);
+    const lateRow = await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: late!.id } });
+    await expectReplayed([...logs, lateRow]);
+  });
+
+  test('POST /replay releases rows held on a conflict after it was resolved', async () => {
+    const { conflict, ratingKey } = await seedMovieConflict({ held: 1 });
+    const resolved = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+      action: 'selected',
+      movieId: thing1982,
+    });
+    expect(resolved.body.replayed).toBe(1);
+    const late = await t.db.plexWebhookLog.create({
+      data: {
+        userId,
+        plexRatingKey: ratingKey,
+        payload: buildPlexPayload({ Metadata: { ratingKey, type: 'movie' } }) as Prisma.InputJsonValue,
+        status: 'success',
+        actionTaken: 'conflict_pending',
+        conflictId: conflict.id,
+        receivedAt: new Date(),
+      },
+    });
+    expect((await api('GET', `/api/conflicts/${conflict.id}`)).body.heldWebhooks).toBe(1);
+    const replay = await api('POST', `/api/conflicts/${conflict.id}/replay`);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ replayed: 1, skipped: 0, failed: 0 });
+    await expectReplayed([late]);
+    expect((await api('POST', `/api/conflicts/${conflict.id}/replay`)).body).toMatchObject({ replayed: 0 });
+
+    // On an ignored conflict a late row is released as ignored, never replayed.
+    const ignored = await seedMovieConflict({ held: 0 });
+    await api('POST', `/api/conflicts/${ignored.conflict.id}/resolve`, { action: 'ignored' });
+    const lateIgnored = await t.db.plexWebhookLog.create({
+      data: {
+        userId,
+        plexRatingKey: ignored.ratingKey,
+        payload: buildPlexPayload() as Prisma.InputJsonValue,
+        status: 'success',
+        actionTaken: 'conflict_pending',
+        conflictId: ignored.conflict.id,
+        receivedAt: new Date(),
+      },
+    });
+    const released = await api('POST', `/api/conflicts/${ignored.conflict.id}/replay`);
+    expect(released.body).toMatchObject({ replayed: 0, ignored: 1 });
+    expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: lateIgnored.id } })).toMatchObject({
+      actionTaken: 'ignored_show',
+      status: 'ignored',
+    });
+    expect(await q.queue.getJob(`replay-${lateIgnored.id}`)).toBeUndefined();
+
+    // An open conflict is resolved, not replayed.
+    const open = await seedMovieConflict({ held: 1 });
+    expect((await api('POST', `/api/conflicts/${open.conflict.id}/replay`)).status).toBe(409);
+  });
+});
+
+describe('mappings of both kinds', () => {
+  let owner: number;
+  let movieId: number;
+  beforeAll(async () => {
+    owner = (await createUserWithSecret(t.db, 'mapping-owner')).id;
+    movieId = (await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 949 } })).id;
+  });
+
+  test('listed together with mediaType, newest first, paged across both; ?mediaType= filters', async () => {
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    for (let i = 0; i < 3; i++) {
+      await t.db.plexShowMapping.create({
+        data: {
+          userId: owner,
+          plexRatingKey: `s-${i}`,
+          plexTitle: `Show ${i}`,
+          tvshowId: icarly2021,
+          matchMethod: 'tmdb_id',
+          matchConfidence: 1,
+          updatedAt: new Date(base + 2 * i * 60_000),
+        },
+      });
+      await t.db.plexMovieMapping.create({
+        data: {
+          userId: owner,
+          plexRatingKey: `m-${i}`,
+          plexTitle: `Movie ${i}`,
+          movieId: i === 2 ? null : movieId,
+          syncEnabled: i !== 2,
+          matchMethod: 'manual',
+          matchConfidence: 1,
+          updatedAt: new Date(base + (2 * i + 1) * 60_000),
+        },
+      });
+    }
+    const all = await api('GET', `/api/mappings?userId=${owner}`);
+    expect(all.status).toBe(200);
+    expect(all.body.items.map((m: { plexRatingKey: string }) => m.plexRatingKey)).toEqual([
+      'm-2',
+      's-2',
+      'm-1',
+      's-1',
+      'm-0',
+      's-0',
+    ]);
+    expect(all.body.items[0]).toMatchObject({
+      mediaType: 'movie',
+      movieId: null,
+      movie: null,
+      syncEnabled: false,
+    });
+    expect(all.body.items[1]).toMatchObject({
+      mediaType: 'show',
+      tvshow: { id: icarly2021, title: 'iCarly' },
+    });
+    expect(all.body.items[2]).toMatchObject({
+      mediaType: 'movie',
+      movie: { id: movieId, title: 'Heat', year: 1995 },
+    });
+
+    const pages: string[] = [];
+    for (let offset = 0; offset < 8; offset += 4) {
+      const page = await api('GET', `/api/mappings?userId=${owner}&limit=4&offset=${offset}`);
+      pages.push(...page.body.items.map((m: { plexRatingKey: string }) => m.plexRatingKey));
+    }
+    expect(pages).toEqual(all.body.items.map((m: { plexRatingKey: string }) => m.plexRatingKey));
+
+    const movies = await api('GET', `/api/mappings?userId=${owner}&mediaType=movie&limit=2&offset=1`);
+    expect(movies.body.items.map((m: { plexRatingKey: string }) => m.plexRatingKey)).toEqual(['m-1', 'm-0']);
+    const shows = await api('GET', `/api/mappings?userId=${owner}&mediaType=show`);
+    expect(shows.body.items.map((m: { mediaType: string }) => m.mediaType)).toEqual(['show', 'show', 'show']);
+    expect((await api('GET', '/api/mappings?mediaType=film')).status).toBe(400);
+  });
+
+  test('DELETE needs ?mediaType=movie for a movie mapping (ids are per table); show by default', async () => {
+    const sameId = 900_001;
+    await t.db.plexShowMapping.create({
+      data: {
+        id: sameId,
+        userId: owner,
+        plexRatingKey: 'same-id-show',
+        plexTitle: 'Bluey',
+        tvshowId: icarly2021,
+        matchMethod: 'manual',
+        matchConfidence: 1,
+      },
+    });
+    await t.db.plexMovieMapping.create({
+      data: {
+        id: sameId,
+        userId: owner,
+        plexRatingKey: 'same-id-movie',
+        plexTitle: 'Heat',
+        movieId,
+        matchMethod: 'manual',
+        matchConfidence: 1,
+      },
+    });
+    expect((await api('DELETE', `/api/mappings/${sameId}?mediaType=movie`)).status).toBe(204);
+    expect(await t.db.plexMovieMapping.findUnique({ where: { id: sameId } })).toBeNull();
+    expect(await t.db.plexShowMapping.findUnique({ where: { id: sameId } })).not.toBeNull();
+    const gone = await api('DELETE', `/api/mappings/${sameId}?mediaType=movie`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatch(/movie mapping 900001 not found/);
+
+    expect((await api('DELETE', `/api/mappings/${sameId}`)).status).toBe(204);
+    expect(await t.db.plexShowMapping.findUnique({ where: { id: sameId } })).toBeNull();
+    expect((await api('DELETE', `/api/mappings/${sameId}?mediaType=show`)).status).toBe(404);
+    const bad = await api('DELETE', `/api/mappings/${sameId}?mediaType=episode`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/mediaType must be show or movie/);
   });
 });

@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { toHttpError } from '@plexhook/core/src/http-error';
+import { toHttpError } from '@plexhook/core';
 import type { Db } from '@plexhook/db';
 import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { requireAdmin } from './auth';
 import type { DashboardConfig } from './config';
 import { apiRouter } from './routes/api';
+import { createWebRouter } from './web/router';
 
 export type DashboardDeps = {
   db: Db;
@@ -55,6 +56,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   app.use(BULL_BOARD_PATH, requireAdmin(deps.config.ADMIN_TOKEN, { browser: true }), board.getRouter());
 
   app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), apiRouter(deps));
+  // The web page (/, /login, /logout, its forms and assets): session cookie + CSRF, see web/.
+  app.use(createWebRouter(deps));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpError } from '@plexhook/core/src/http-error';
+import { HttpError } from '@plexhook/core';
 import type { NextFunction, Request, Response } from 'express';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();

@@ -216,9 +216,133 @@ describe('conflicts', () => {
     expect(await q.queue.getJob(`replay-${ignored.log.id}`)).toBeUndefined();
   });
 
+  describe('movie conflicts', () => {
+    let movies: number[];
+    beforeAll(async () => {
+      const a = await t.db.movie.create({
+        data: { title: 'The Thing', normalizedTitle: 'thing', year: 1982, tmdbId: 931091 },
+      });
+      const b = await t.db.movie.create({
+        data: { title: 'The Thing', normalizedTitle: 'thing', year: 2011, tmdbId: 960935 },
+      });
+      movies = [a.id, b.id];
+    });
+
+    async function seedMovieConflict() {
+      const ratingKey = `cli-movie-${Math.random().toString(36).slice(2)}`;
+      const conflict = await t.db.plexConflict.create({
+        data: {
+          userId,
+          plexRatingKey: ratingKey,
+          plexTitle: 'The Thing',
+          mediaType: 'movie',
+          conflictType: 'multiple_matches',
+          potentialMatches: movies.map((id, i) => ({
+            movieId: id,
+            title: 'The Thing',
+            year: i === 0 ? 1982 : 2011,
+            confidence: 0.9,
+          })) as Prisma.InputJsonValue,
+        },
+      });
+      const log = await t.db.plexWebhookLog.create({
+        data: {
+          userId,
+          plexRatingKey: ratingKey,
+          payload: buildPlexPayload({
+            Metadata: { ratingKey, type: 'movie', librarySectionType: 'movie', title: 'The Thing' },
+          }) as Prisma.InputJsonValue,
+          status: 'success',
+          actionTaken: 'conflict_created',
+          conflictId: conflict.id,
+          receivedAt: new Date(),
+        },
+      });
+      return { conflict, log };
+    }
+
+    test('conflicts:list names movie candidates; --select-movie resolves and replays', async () => {
+      const { conflict, log } = await seedMovieConflict();
+      const list = await cli(['conflicts:list']);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain(`#${conflict.id} user ${userId} movie "The Thing"`);
+      expect(list.stdout).toContain(`candidate movie ${movies[1]}: The Thing (2011)`);
+
+      // --select takes a show id: on a movie conflict it is refused, naming the right option.
+      const wrong = await cli(['conflicts:resolve', String(conflict.id), '--select', String(movies[1])]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/is about a movie.*--select-movie MOVIE_ID/);
+      expect((await t.db.plexConflict.findUniqueOrThrow({ where: { id: conflict.id } })).resolved).toBe(
+        false,
+      );
+
+      const run = await cli(['conflicts:resolve', String(conflict.id), '--select-movie', String(movies[1])]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /resolved \(user_selected\): movie mapping \d+ -> movie \d+; 1 held scrobble\(s\) replayed/,
+      );
+      expect(await t.db.plexConflict.findUniqueOrThrow({ where: { id: conflict.id } })).toMatchObject({
+        resolvedMovieId: movies[1],
+        resolvedTvshowId: null,
+      });
+      expect(
+        await t.db.plexMovieMapping.findUniqueOrThrow({
+          where: { userId_plexRatingKey: { userId, plexRatingKey: conflict.plexRatingKey } },
+        }),
+      ).toMatchObject({ movieId: movies[1], matchMethod: 'manual', matchConfidence: 1 });
+      expect((await q.queue.getJob(`replay-${log.id}`))?.data).toMatchObject({ replayOfLogId: log.id });
+    });
+
+    test('--create-new --title --year creates the movie; --select-movie on a show conflict fails', async () => {
+      const { conflict } = await seedMovieConflict();
+      const run = await cli([
+        'conflicts:resolve',
+        String(conflict.id),
+        '--create-new',
+        '--title',
+        'The Thing (Prequel Cut)',
+        '--year',
+        '2011',
+        '--tmdb-id',
+        '960936',
+      ]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const movie = await t.db.movie.findUniqueOrThrow({ where: { tmdbId: 960936 } });
+      expect(movie).toMatchObject({ title: 'The Thing (Prequel Cut)', year: 2011 });
+      expect(run.stdout).toContain(`-> movie ${movie.id}`);
+
+      const show = await seedConflict(userId, shows);
+      const wrong = await cli([
+        'conflicts:resolve',
+        String(show.conflict.id),
+        '--select-movie',
+        String(movies[0]),
+      ]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/is about a show.*--select TVSHOW_ID/);
+      const mixed = await cli([
+        'conflicts:resolve',
+        String(show.conflict.id),
+        '--create-new',
+        '--title',
+        'X',
+        '--year',
+        '2000',
+        '--first-aired',
+        '2000-01-01',
+      ]);
+      expect(mixed.code).toBe(1);
+      expect(mixed.stderr).toMatch(/--year is for a new movie/);
+    });
+  });
+
   test.each([
     [['conflicts:resolve', '1'], /exactly one of/],
     [['conflicts:resolve', '1', '--ignore', '--select', '2'], /exactly one of/],
+    [['conflicts:resolve', '1', '--select', '2', '--select-movie', '3'], /exactly one of/],
+    [['conflicts:resolve', '1', '--select-movie', 'x'], /--select-movie must be a positive integer/],
     [['conflicts:resolve', '1', '--create-new', '--title', 'X'], /--first-aired/],
     [['conflicts:resolve', 'abc', '--ignore'], /conflict ID must be a positive integer/],
     [['conflicts:resolve', '999999', '--ignore'], /conflict 999999 not found/],

@@ -1,7 +1,7 @@
 // npm run cli -- COMMAND [options]. Uses the same services as the HTTP API.
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { HttpError } from '@plexhook/core/src/http-error';
+import { HttpError } from '@plexhook/core';
 import {
   createPrismaClient,
   createUserWithSecret,
@@ -28,9 +28,12 @@ const USAGE = `usage: npm run cli -- COMMAND [options]
   catalog:import FILE                 import a catalogue JSON file (idempotent)
   demo:seed                           import the demo catalogue, create the "demo" user if missing
   conflicts:list [--all]              open conflicts (--all: resolved ones too)
-  conflicts:resolve ID --select TVSHOW_ID
+  conflicts:resolve ID --select TVSHOW_ID          (a show conflict)
+  conflicts:resolve ID --select-movie MOVIE_ID     (a movie conflict)
   conflicts:resolve ID --create-new --title T --first-aired YYYY-MM-DD
                        [--last-aired YYYY-MM-DD] [--tmdb-id N] [--tvdb-id N] [--imdb-id ttN]
+  conflicts:resolve ID --create-new --title T --year YYYY [--tmdb-id N] [--imdb-id ttN]
+                                                   (a movie conflict: --year, not --first-aired)
   conflicts:resolve ID --ignore
   logs:prune --days N                 delete webhook logs older than N days (held scrobbles are kept)
   db:migrate                          create the database if missing, apply pending migrations`;
@@ -172,19 +175,22 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       }
       for (const c of conflicts) {
         const state = c.resolved ? `resolved: ${c.resolutionAction}` : 'open';
+        const kind = c.mediaType === 'movie' ? 'movie ' : '';
         print(
-          `#${c.id} user ${c.userId} "${c.plexTitle}"${c.plexYear ? ` (${c.plexYear})` : ''} rating key ${c.plexRatingKey} ` +
+          `#${c.id} user ${c.userId} ${kind}"${c.plexTitle}"${c.plexYear ? ` (${c.plexYear})` : ''} rating key ${c.plexRatingKey} ` +
             `${c.conflictType}, ${c.heldWebhooks} held scrobble(s), ${state}`,
         );
         const candidates = Array.isArray(c.potentialMatches) ? c.potentialMatches : [];
         for (const m of candidates as {
           tvshowId?: number;
+          movieId?: number;
           title?: string;
           year?: number | null;
           confidence?: number;
         }[]) {
+          const target = c.mediaType === 'movie' ? `movie ${m.movieId}` : `show ${m.tvshowId}`;
           print(
-            `    candidate show ${m.tvshowId}: ${m.title}${m.year ? ` (${m.year})` : ''} confidence ${m.confidence}`,
+            `    candidate ${target}: ${m.title}${m.year ? ` (${m.year})` : ''} confidence ${m.confidence}`,
           );
         }
       }
@@ -195,11 +201,13 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
         args,
         {
           select: { type: 'string' },
+          'select-movie': { type: 'string' },
           'create-new': { type: 'boolean' },
           ignore: { type: 'boolean' },
           title: { type: 'string' },
           'first-aired': { type: 'string' },
           'last-aired': { type: 'string' },
+          year: { type: 'string' },
           'tmdb-id': { type: 'string' },
           'tvdb-id': { type: 'string' },
           'imdb-id': { type: 'string' },
@@ -207,23 +215,52 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
         1,
       );
       const conflictId = positiveInt(positionals[0], 'conflict ID');
-      const chosen = [values.select !== undefined, values['create-new'] === true, values.ignore === true];
+      const chosen = [
+        values.select !== undefined,
+        values['select-movie'] !== undefined,
+        values['create-new'] === true,
+        values.ignore === true,
+      ];
       if (chosen.filter(Boolean).length !== 1) {
         throw new UsageError(
-          'conflicts:resolve needs exactly one of --select TVSHOW_ID, --create-new, --ignore',
+          'conflicts:resolve needs exactly one of --select TVSHOW_ID, --select-movie MOVIE_ID, --create-new, --ignore',
         );
       }
+      const optionalInt = (key: string) =>
+        str(values[key]) === undefined ? undefined : positiveInt(str(values[key]), `--${key}`);
       let body: unknown;
       if (values.select !== undefined) {
         body = { action: 'user_selected', tvshowId: positiveInt(str(values.select), '--select') };
+      } else if (values['select-movie'] !== undefined) {
+        body = {
+          action: 'user_selected',
+          movieId: positiveInt(str(values['select-movie']), '--select-movie'),
+        };
       } else if (values.ignore) {
         body = { action: 'ignored' };
+      } else if (str(values.year) !== undefined) {
+        // A new movie (a movie conflict): title and year, like the catalogue's movies.
+        if (!str(values.title)) throw new UsageError('--create-new needs --title T --year YYYY');
+        if (str(values['first-aired']) || str(values['last-aired']) || str(values['tvdb-id'])) {
+          throw new UsageError(
+            '--year is for a new movie; --first-aired, --last-aired and --tvdb-id are for a new show',
+          );
+        }
+        body = {
+          action: 'user_created_new',
+          movie: {
+            title: values.title,
+            year: positiveInt(str(values.year), '--year'),
+            tmdbId: optionalInt('tmdb-id'),
+            imdbId: str(values['imdb-id']),
+          },
+        };
       } else {
         if (!str(values.title) || !str(values['first-aired'])) {
-          throw new UsageError('--create-new needs --title T --first-aired YYYY-MM-DD');
+          throw new UsageError(
+            '--create-new needs --title T --first-aired YYYY-MM-DD (a show) or --title T --year YYYY (a movie)',
+          );
         }
-        const optionalInt = (key: string) =>
-          str(values[key]) === undefined ? undefined : positiveInt(str(values[key]), `--${key}`);
         body = {
           action: 'user_created_new',
           show: {
@@ -236,11 +273,34 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
           },
         };
       }
-      const result = await resolveConflict({ db: r.db, queue: r.queue, logger: r.logger }, conflictId, body);
+      const result = await resolveConflict(
+        { db: r.db, queue: r.queue, logger: r.logger },
+        conflictId,
+        body,
+      ).catch((err: unknown) => {
+        // A show option on a movie conflict (or the reverse): name the CLI options to use.
+        const wrongKind = err instanceof HttpError && /is about a (show|movie)/.exec(err.message);
+        if (!wrongKind) throw err;
+        throw new UsageError(
+          `${err.message} (use ${
+            wrongKind[1] === 'movie'
+              ? '--select-movie MOVIE_ID, or --create-new --title T --year YYYY'
+              : '--select TVSHOW_ID, or --create-new --title T --first-aired YYYY-MM-DD'
+          })`,
+        );
+      });
+      const { mapping } = result;
+      const target =
+        mapping.mediaType === 'movie'
+          ? mapping.movieId === null
+            ? 'ignored movie'
+            : `movie ${mapping.movieId}`
+          : mapping.tvshowId === null
+            ? 'ignored show'
+            : `show ${mapping.tvshowId}`;
       print(
-        `conflict ${conflictId} resolved (${result.conflict.resolutionAction}): mapping ${result.mapping.id} ` +
-          `-> ${result.mapping.tvshowId === null ? 'ignored show' : `show ${result.mapping.tvshowId}`}; ` +
-          `${result.replayed} held scrobble(s) replayed`,
+        `conflict ${conflictId} resolved (${result.conflict.resolutionAction}): ${mapping.mediaType} mapping ${mapping.id} ` +
+          `-> ${target}; ${result.replayed} held scrobble(s) replayed`,
       );
       if (result.replayError) {
         throw new Error(

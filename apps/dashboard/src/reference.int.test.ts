@@ -110,3 +110,102 @@ test('iCarly S01E01 -> conflict -> resolved to 2021 over the API -> replayed and
   const stats = await api('GET', '/api/stats');
   expect(stats.body.unresolvedConflicts).toBe(0);
 });
+
+test('movie: "The Thing" without ids or year -> movie conflict -> resolved to 2011 over the API -> replayed and marked', async () => {
+  const imported = await api('POST', '/api/catalog/import', {
+    movies: [
+      { title: 'The Thing', year: 1982, tmdbId: 1091, imdbId: 'tt0084787' },
+      { title: 'The Thing', year: 2011, tmdbId: 60935, imdbId: 'tt0905372' },
+    ],
+  });
+  expect(imported.status).toBe(200);
+  const [thing1982, thing2011] = await Promise.all([
+    p.db.movie.findUniqueOrThrow({ where: { tmdbId: 1091 } }),
+    p.db.movie.findUniqueOrThrow({ where: { tmdbId: 60935 } }),
+  ]);
+  const user = await p.createUser('movie-fan');
+  p.worker ?? p.startWorker();
+
+  // A Plex movie with no external ids and no year: two catalogue movies fit equally well.
+  const movie = (ratingKey: string) =>
+    buildPlexPayload({
+      Metadata: {
+        ratingKey,
+        key: `/library/metadata/${ratingKey}`,
+        type: 'movie',
+        librarySectionType: 'movie',
+        title: 'The Thing',
+        guid: 'plex://movie/5d776826880197001ec96fd6',
+        year: undefined,
+        originallyAvailableAt: undefined,
+        grandparentRatingKey: undefined,
+        parentRatingKey: undefined,
+        grandparentTitle: undefined,
+        parentTitle: undefined,
+        grandparentGuid: undefined,
+        parentGuid: undefined,
+        index: undefined,
+        parentIndex: undefined,
+        Guid: [],
+      },
+    });
+  const firstLog = await p.logOf(await p.send(movie('7001'), user.secret));
+  expect(firstLog).toMatchObject({ userId: user.id, actionTaken: 'conflict_created', plexRatingKey: '7001' });
+
+  const open = await api('GET', `/api/conflicts?resolved=false&mediaType=movie&userId=${user.id}`);
+  expect(open.body.items).toHaveLength(1);
+  const conflict = open.body.items![0] as {
+    id: number;
+    mediaType: string;
+    heldWebhooks: number;
+    potentialMatches: { movieId: number }[];
+  };
+  expect(conflict).toMatchObject({ id: firstLog.conflictId, mediaType: 'movie', heldWebhooks: 1 });
+  expect(conflict.potentialMatches.map((m) => m.movieId).sort()).toEqual([thing1982.id, thing2011.id].sort());
+
+  // A show id on a movie conflict is refused and changes nothing.
+  const wrong = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+    action: 'selected',
+    tvshowId: 1,
+  });
+  expect(wrong.status).toBe(400);
+  expect(wrong.body.error).toMatch(/is about a movie/);
+
+  const resolved = await api('POST', `/api/conflicts/${conflict.id}/resolve`, {
+    action: 'selected',
+    movieId: thing2011.id,
+  });
+  expect(resolved.status).toBe(200);
+  expect(resolved.body).toMatchObject({
+    replayed: 1,
+    conflict: { resolvedMovieId: thing2011.id, heldWebhooks: 0 },
+    mapping: { mediaType: 'movie', movieId: thing2011.id },
+  });
+
+  // The held scrobble is replayed through the worker and the new movie mapping.
+  const replayLog = await p.logOf(`replay-${firstLog.id}`);
+  expect(replayLog).toMatchObject({ status: 'success', actionTaken: 'movie_marked', conflictId: null });
+  const watch = await waitFor(() => p.db.movieWatch.findFirst({ where: { userId: user.id } }));
+  expect(watch).toMatchObject({ movieId: thing2011.id, webhookLogId: replayLog.id, source: 'plex_webhook' });
+  expect(await p.db.plexWebhookLog.findUniqueOrThrow({ where: { id: firstLog.id } })).toMatchObject({
+    actionTaken: 'replayed',
+  });
+
+  // The next scrobble of that Plex movie goes straight through the mapping.
+  const again = await p.logOf(
+    await p.send({ ...movie('7001'), Account: { id: 2, title: 'other' } }, user.secret),
+  );
+  expect(again).toMatchObject({ actionTaken: 'movie_marked' });
+  expect(await p.db.movieWatch.count({ where: { userId: user.id, movieId: thing2011.id } })).toBe(2);
+
+  const mappings = await api('GET', `/api/mappings?userId=${user.id}`);
+  expect(mappings.body.items).toEqual([
+    expect.objectContaining({
+      mediaType: 'movie',
+      plexRatingKey: '7001',
+      movieId: thing2011.id,
+      matchMethod: 'manual',
+      movie: { id: thing2011.id, title: 'The Thing', year: 2011 },
+    }),
+  ]);
+});

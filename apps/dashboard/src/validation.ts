@@ -1,4 +1,4 @@
-import { badRequest } from '@plexhook/core/src/http-error';
+import { badRequest } from '@plexhook/core';
 import type { z } from 'zod';
 
 /** Parses input with a zod schema; a failure is a 400 naming the first issues and their paths. */

@@ -1,4 +1,4 @@
-import { notFound } from '@plexhook/core/src/http-error';
+import { notFound } from '@plexhook/core';
 import {
   type Db,
   deleteMapping,
@@ -7,6 +7,7 @@ import {
   listConflicts,
   listMappings,
   listWebhookLogs,
+  MediaType,
   WEBHOOK_LOGS_MAX_LIMIT,
   WebhookAction,
   WebhookStatus,
@@ -36,12 +37,22 @@ const Paging = {
   offset: z.coerce.number().int().min(0).optional(),
 };
 
+const mediaTypeParam = z.enum(MediaType, { error: 'mediaType must be show or movie' });
+
 const ConflictQuery = z.object({
   resolved: boolParam.optional(),
   userId: z.coerce.number().int().positive().optional(),
+  mediaType: mediaTypeParam.optional(),
   ...Paging,
 });
-const MappingQuery = z.object({ userId: z.coerce.number().int().positive().optional(), ...Paging });
+const MappingQuery = z.object({
+  userId: z.coerce.number().int().positive().optional(),
+  /** Only this kind; both (each item with its mediaType) when absent. */
+  mediaType: mediaTypeParam.optional(),
+  ...Paging,
+});
+// Show and movie mapping ids are separate sequences: the kind says which table the id is in.
+const MappingDeleteQuery = z.object({ mediaType: mediaTypeParam.default('show') });
 const LogQuery = z.object({
   status: z.enum(WebhookStatus).optional(),
   action: z.enum(WebhookAction).optional(),
@@ -80,9 +91,13 @@ export function apiRouter(deps: ApiDeps): Router {
   router.get('/mappings', async (req, res) => {
     res.json({ items: await listMappings(deps.db, parseInput(MappingQuery, req.query)) });
   });
+  // DELETE /api/mappings/:id?mediaType=movie for a movie mapping; show by default.
   router.delete('/mappings/:id', async (req, res) => {
     const mappingId = id(req.params);
-    if (!(await deleteMapping(deps.db, mappingId))) throw notFound(`mapping ${mappingId} not found`);
+    const { mediaType } = parseInput(MappingDeleteQuery, req.query);
+    if (!(await deleteMapping(deps.db, mappingId, mediaType))) {
+      throw notFound(`${mediaType} mapping ${mappingId} not found`);
+    }
     res.status(204).end();
   });
 

@@ -1,4 +1,4 @@
-import { badRequest } from '@plexhook/core/src/http-error';
+import { badRequest } from '@plexhook/core';
 import { type Catalog, CatalogSchema, type Db, type ImportReport, importCatalog } from '@plexhook/db';
 import { parseInput } from '../validation';
 

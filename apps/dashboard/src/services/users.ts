@@ -1,4 +1,4 @@
-import { notFound } from '@plexhook/core/src/http-error';
+import { notFound } from '@plexhook/core';
 import { createUserWithSecret, type Db, rotateSecret, webhookUrl } from '@plexhook/db';
 import { z } from 'zod';
 import { parseInput } from '../validation';

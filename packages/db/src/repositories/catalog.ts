@@ -72,6 +72,13 @@ function changes<T extends Record<string, unknown>>(
   return out;
 }
 
+/**
+ * The key an original title is searched by (see the trigram indexes); null when there is none
+ * or it normalises to nothing (a title of only punctuation says nothing).
+ */
+export const normalizeOriginalTitle = (originalTitle: string | null | undefined): string | null =>
+  originalTitle ? normalizeTitle(originalTitle) || null : null;
+
 const sameValue = (_key: string, a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? isoDay(a) === isoDay(b) : a === b;
 
@@ -106,6 +113,7 @@ export async function importShow(db: DbOrTx, show: CatalogShow): Promise<ShowImp
     title: show.title,
     originalTitle: show.originalTitle ?? null,
     normalizedTitle: normalizeTitle(show.title),
+    normalizedOriginalTitle: normalizeOriginalTitle(show.originalTitle),
     showStartDate: show.firstAired ? toDate(show.firstAired) : null,
     showEndDate: show.lastAired ? toDate(show.lastAired) : null,
     tmdbId: show.tmdbId ?? null,
@@ -197,6 +205,7 @@ export async function importMovie(
     title: movie.title,
     originalTitle: movie.originalTitle ?? null,
     normalizedTitle: normalizeTitle(movie.title),
+    normalizedOriginalTitle: normalizeOriginalTitle(movie.originalTitle),
     year: movie.year ?? null,
     tmdbId: movie.tmdbId ?? null,
     imdbId: movie.imdbId ?? null,

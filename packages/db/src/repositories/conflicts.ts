@@ -1,5 +1,11 @@
 import type { DbOrTx } from '../client';
-import type { PlexConflict, PlexWebhookLog, ResolutionAction, WebhookAction } from '../generated/client';
+import type {
+  MediaType,
+  PlexConflict,
+  PlexWebhookLog,
+  ResolutionAction,
+  WebhookAction,
+} from '../generated/client';
 
 /** Log rows whose scrobble waits on a conflict; resolving the conflict replays them. */
 export const HELD_ACTIONS: WebhookAction[] = ['conflict_created', 'conflict_pending'];
@@ -18,6 +24,7 @@ function withHeld(row: PlexConflict & { _count: { webhookLogs: number } }): Conf
 export type ListConflictsQuery = {
   resolved?: boolean;
   userId?: number;
+  mediaType?: MediaType;
   limit?: number;
   offset?: number;
 };
@@ -25,7 +32,7 @@ export type ListConflictsQuery = {
 /** Newest first, each with the number of scrobbles held on it. */
 export async function listConflicts(db: DbOrTx, query: ListConflictsQuery = {}): Promise<ConflictWithHeld[]> {
   const rows = await db.plexConflict.findMany({
-    where: { resolved: query.resolved, userId: query.userId },
+    where: { resolved: query.resolved, userId: query.userId, mediaType: query.mediaType },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: query.limit ?? 100,
     skip: query.offset ?? 0,
@@ -44,20 +51,22 @@ export async function countUnresolvedConflicts(db: DbOrTx): Promise<number> {
 }
 
 /**
- * Marks an open conflict resolved. Conditional on `resolved = false`, so of two concurrent
+ * Marks an open conflict resolved: `tvshowId` for a show conflict, `movieId` for a movie one
+ * (both null/absent when ignored). Conditional on `resolved = false`, so of two concurrent
  * resolutions exactly one gets `true` (the other waits for the row lock, then matches nothing).
  */
 export async function markConflictResolved(
   db: DbOrTx,
   id: number,
-  resolution: { action: ResolutionAction; tvshowId: number | null; at?: Date },
+  resolution: { action: ResolutionAction; tvshowId?: number | null; movieId?: number | null; at?: Date },
 ): Promise<boolean> {
   const updated = await db.plexConflict.updateMany({
     where: { id, resolved: false },
     data: {
       resolved: true,
       resolutionAction: resolution.action,
-      resolvedTvshowId: resolution.tvshowId,
+      resolvedTvshowId: resolution.tvshowId ?? null,
+      resolvedMovieId: resolution.movieId ?? null,
       resolvedAt: resolution.at ?? new Date(),
     },
   });
@@ -72,7 +81,7 @@ export async function listHeldWebhooks(db: DbOrTx, conflictId: number): Promise<
   });
 }
 
-/** Marks held scrobbles with a final action (`replayed`, or `ignored_show` for an ignored show). */
+/** Marks held scrobbles with a final action (`replayed`, or `ignored_show` for an ignored show or movie). */
 export async function releaseHeldWebhooks(
   db: DbOrTx,
   ids: number[],

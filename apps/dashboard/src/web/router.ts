@@ -1,0 +1,314 @@
+// The web page: server-rendered HTML over the same services and repositories as the JSON API.
+// Browser auth is a signed session cookie obtained by pasting ADMIN_TOKEN at /login; every
+// POST carries the session's CSRF token; every POST answers with a redirect (POST-redirect-GET)
+// and a one-shot flash message.
+import { join } from 'node:path';
+import { HttpError, toHttpError } from '@plexhook/core';
+import {
+  type ConflictWithHeld,
+  type Db,
+  deleteMapping,
+  getConflict,
+  getWebhookStats,
+  listConflicts,
+  listMappings,
+  listWebhookLogs,
+  type WebhookStatus,
+} from '@plexhook/db';
+import type { WebhookQueue } from '@plexhook/queue';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { tokenMatches } from '../auth';
+import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
+import { parseInput } from '../validation';
+import { getHourlyWebhookCounts } from './hourly-stats';
+import type { SafeHtml } from './html';
+import { createSessionManager, type WebSession } from './session';
+import {
+  ASSETS_PATH,
+  candidatesOf,
+  dashboardPage,
+  LOG_STATUSES,
+  loginPage,
+  logoutPage,
+  messagePage,
+  type QueueCounts,
+} from './views';
+
+export type WebDeps = {
+  db: Db;
+  queue: WebhookQueue;
+  logger: Logger;
+  config: { ADMIN_TOKEN: string };
+};
+
+const PAGE_ROWS = 50;
+const STATIC_DIR = join(__dirname, 'static');
+
+type SessionRequest = Request & { webSession?: WebSession };
+
+const IdParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const PageQuery = z.object({
+  status: z
+    .enum(LOG_STATUSES as [WebhookStatus, ...WebhookStatus[]])
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
+});
+const UnmapForm = z.object({ mediaType: z.enum(['show', 'movie']).default('show') });
+const formId = z.coerce.number().int().positive().max(2_147_483_647);
+const ResolveForm = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('select'), tvshowId: formId.optional(), movieId: formId.optional() }),
+  z.object({
+    action: z.literal('create'),
+    title: z.string().trim().min(1, 'title is required').max(500),
+    firstAired: z.string().trim().optional(),
+    year: z.string().trim().optional(),
+  }),
+  z.object({ action: z.literal('ignore') }),
+]);
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const titleYear = (title: string, year: number | null | undefined) => (year ? `${title} (${year})` : title);
+
+function send(res: Response, status: number, page: SafeHtml): void {
+  // Pages show admin data: never cached, never framed (helmet sets frame-ancestors too).
+  res.status(status).set('Cache-Control', 'no-store').type('html').send(page.value);
+}
+
+/** The resolve form to the body the API takes, so both go through one validation. */
+function resolveBody(form: z.infer<typeof ResolveForm>, conflict: ConflictWithHeld): unknown {
+  const isMovie = conflict.mediaType === 'movie';
+  switch (form.action) {
+    case 'select':
+      return isMovie
+        ? { action: 'user_selected', movieId: form.movieId }
+        : { action: 'user_selected', tvshowId: form.tvshowId };
+    case 'create':
+      return isMovie
+        ? {
+            action: 'user_created_new',
+            movie: { title: form.title, year: form.year ? Number(form.year) : null },
+          }
+        : { action: 'user_created_new', show: { title: form.title, firstAired: form.firstAired || null } };
+    case 'ignore':
+      return { action: 'ignored' };
+  }
+}
+
+async function describeResolution(
+  db: Db,
+  conflict: ConflictWithHeld,
+  result: ResolveResult,
+  action: z.infer<typeof ResolveForm>['action'],
+): Promise<string> {
+  if (action === 'ignore') {
+    return `Ignored ${conflict.plexTitle}; ${plural(conflict.heldWebhooks, 'held scrobble')} dropped`;
+  }
+  const mapping = result.mapping;
+  let target = 'the catalogue';
+  if (mapping.mediaType === 'show' && mapping.tvshowId) {
+    const show = await db.tvShow.findUnique({
+      where: { id: mapping.tvshowId },
+      select: { title: true, showStartDate: true },
+    });
+    if (show) target = titleYear(show.title, show.showStartDate?.getUTCFullYear());
+  } else if (mapping.mediaType === 'movie' && mapping.movieId) {
+    const movie = await db.movie.findUnique({
+      where: { id: mapping.movieId },
+      select: { title: true, year: true },
+    });
+    if (movie) target = titleYear(movie.title, movie.year);
+  }
+  const verb =
+    action === 'create'
+      ? `Created ${target} and mapped ${conflict.plexTitle} to it`
+      : `Mapped ${conflict.plexTitle} → ${target}`;
+  return `${verb}; ${plural(result.replayed, 'held scrobble')} replayed`;
+}
+
+export function createWebRouter(deps: WebDeps): Router {
+  const sessions = createSessionManager(deps.config.ADMIN_TOKEN);
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 });
+
+  router.use(ASSETS_PATH, express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+
+  /** Pages need a session; without one a GET goes to /login and a POST is refused there too. */
+  const requireSession = (req: SessionRequest, res: Response, next: NextFunction) => {
+    const session = sessions.readSession(req);
+    if (!session) {
+      res.redirect(req.method === 'GET' || req.method === 'HEAD' ? 302 : 303, '/login');
+      return;
+    }
+    req.webSession = session;
+    next();
+  };
+  /** After requireSession and the body parser: the hidden `csrf` field must be the session's. */
+  const requireCsrf = (req: SessionRequest, res: Response, next: NextFunction) => {
+    const given = (req.body as Record<string, unknown> | undefined)?.csrf;
+    if (!req.webSession || !sessions.checkCsrf(req.webSession, given)) {
+      deps.logger.warn({ path: req.path }, 'web form without a valid CSRF token');
+      send(
+        res,
+        403,
+        messagePage('Forbidden', 'This form is missing its security token or it has expired.', {
+          href: '/',
+          text: 'Reload the dashboard',
+        }),
+      );
+      return;
+    }
+    next();
+  };
+  const post = [form, requireSession, requireCsrf];
+
+  router.get('/login', (req, res) => {
+    if (sessions.readSession(req)) {
+      res.redirect(302, '/');
+      return;
+    }
+    send(res, 200, loginPage({ csrf: sessions.loginCsrf(req, res) }));
+  });
+
+  router.post('/login', form, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!sessions.checkLoginCsrf(req, body.csrf)) {
+      send(
+        res,
+        403,
+        loginPage({ csrf: sessions.loginCsrf(req, res), error: 'The form expired: try again.' }),
+      );
+      return;
+    }
+    const token = typeof body.token === 'string' ? body.token.trim() : '';
+    if (!token || !tokenMatches(token, deps.config.ADMIN_TOKEN)) {
+      deps.logger.warn({ ip: req.ip }, 'web login with a wrong admin token');
+      send(res, 401, loginPage({ csrf: sessions.loginCsrf(req, res), error: 'Wrong admin token.' }));
+      return;
+    }
+    sessions.clearLoginCookie(req, res);
+    sessions.startSession(req, res);
+    res.redirect(303, '/');
+  });
+
+  router.get('/logout', requireSession, (req: SessionRequest, res) => {
+    send(res, 200, logoutPage(req.webSession!.csrf));
+  });
+  router.post('/logout', ...post, (req: SessionRequest, res: Response) => {
+    sessions.endSession(req, res, req.webSession ?? null);
+    res.redirect(303, '/login');
+  });
+
+  router.get('/', requireSession, async (req: SessionRequest, res: Response) => {
+    const query = PageQuery.safeParse(req.query);
+    const logStatus = query.success ? query.data.status : undefined;
+    const [conflicts, logs, stats, hourly, mappings, queue] = await Promise.all([
+      listConflicts(deps.db, { resolved: false, limit: PAGE_ROWS }),
+      listWebhookLogs(deps.db, { status: logStatus, limit: PAGE_ROWS }),
+      getWebhookStats(deps.db),
+      getHourlyWebhookCounts(deps.db),
+      listMappings(deps.db, { limit: PAGE_ROWS }),
+      deps.queue.getJobCounts('waiting', 'active', 'failed', 'delayed').then(
+        (c) => ({ counts: c as NonNullable<QueueCounts>, error: null }),
+        (err: unknown) => ({ counts: null, error: err instanceof Error ? err.message : String(err) }),
+      ),
+    ]);
+    const userIds = new Set<number>();
+    for (const c of conflicts) userIds.add(c.userId);
+    for (const l of logs.items) if (l.userId) userIds.add(l.userId);
+    for (const m of mappings) userIds.add(m.userId);
+    const users = await deps.db.user.findMany({
+      where: { id: { in: [...userIds] } },
+      select: { id: true, name: true },
+    });
+    send(
+      res,
+      200,
+      dashboardPage({
+        csrf: req.webSession!.csrf,
+        flash: sessions.takeFlash(req, res),
+        now: new Date(),
+        conflicts,
+        logs: logs.items,
+        logStatus,
+        stats,
+        hourly,
+        queue: queue.counts,
+        queueError: queue.error,
+        mappings,
+        userNames: new Map(users.map((u) => [u.id, u.name])),
+      }),
+    );
+  });
+
+  router.post('/conflicts/:id/resolve', ...post, async (req: Request, res: Response) => {
+    try {
+      const { id } = parseInput(IdParam, req.params);
+      const input = parseInput(ResolveForm, req.body);
+      const conflict = await getConflict(deps.db, id);
+      if (!conflict) throw new HttpError(404, `conflict ${id} not found`);
+      if (input.action === 'select') {
+        // Only a listed candidate can be picked from the page.
+        const picked = input.tvshowId ?? input.movieId;
+        const listed = candidatesOf(conflict).some((c) => (c.tvshowId ?? c.movieId) === picked);
+        if (!listed) throw new HttpError(400, `that candidate is not one of conflict ${id}'s`);
+      }
+      const result = await resolveConflict(deps, id, resolveBody(input, conflict));
+      const text = await describeResolution(deps.db, conflict, result, input.action);
+      sessions.setFlash(
+        req,
+        res,
+        result.replayError
+          ? {
+              kind: 'error',
+              text: `${text}, but some held scrobbles could not be queued (${result.replayError}): retry with POST /api/conflicts/${id}/replay`,
+            }
+          : { kind: 'ok', text },
+      );
+    } catch (err) {
+      const httpErr = toHttpError(err);
+      if (httpErr.status >= 500) throw err;
+      sessions.setFlash(req, res, { kind: 'error', text: `Not resolved: ${httpErr.message}` });
+    }
+    res.redirect(303, '/#conflicts');
+  });
+
+  router.post('/mappings/:id/unmap', ...post, async (req: Request, res: Response) => {
+    const { id } = parseInput(IdParam, req.params);
+    const { mediaType } = parseInput(UnmapForm, req.body);
+    const mapping =
+      mediaType === 'movie'
+        ? await deps.db.plexMovieMapping.findUnique({ where: { id } })
+        : await deps.db.plexShowMapping.findUnique({ where: { id } });
+    if (mapping && (await deleteMapping(deps.db, id, mediaType))) {
+      sessions.setFlash(req, res, {
+        kind: 'ok',
+        text: `Unmapped ${mapping.plexTitle}: its next scrobble is matched again`,
+      });
+    } else {
+      sessions.setFlash(req, res, { kind: 'error', text: 'That mapping no longer exists' });
+    }
+    res.redirect(303, '/#mappings');
+  });
+
+  // Errors of these routes are pages, not the API's JSON.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const httpErr = toHttpError(err);
+    if (httpErr.status >= 500) {
+      deps.logger.error(
+        { err: err instanceof Error ? err.message : String(err), path: req.path },
+        'web page failed',
+      );
+    }
+    send(
+      res,
+      httpErr.status,
+      messagePage(httpErr.status >= 500 ? 'Something went wrong' : 'Not possible', httpErr.message, {
+        href: '/',
+        text: 'Back to the dashboard',
+      }),
+    );
+  });
+  return router;
+}
