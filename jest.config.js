@@ -27,7 +27,11 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts', '<rootDir>/test/**/*.int.test.ts'],
+      testMatch: [
+        '<rootDir>/{packages,apps}/*/src/**/*.int.test.ts',
+        '<rootDir>/test/**/*.int.test.ts',
+        '<rootDir>/reliability/**/*.int.test.ts',
+      ],
       globalSetup: '<rootDir>/test/global-setup.ts',
       setupFilesAfterEnv: ['<rootDir>/test/jest-timeout.js'],
     },

@@ -1,4 +1,4 @@
-import { toHttpError } from '@plexhook/core/src/http-error';
+import { toHttpError } from '@plexhook/core';
 import type { Db } from '@plexhook/db';
 import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';

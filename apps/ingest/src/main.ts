@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createPrismaClient } from '@plexhook/db';
 import { createRedis, createWebhookQueue } from '@plexhook/queue';
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
 
   const app = createIngestApp({ config, db, redis, queue, logger, metrics, lookupSecret, spool });
   const server = app.listen(config.INGEST_PORT, () => {
-    logger.info({ port: config.INGEST_PORT }, `ingest listening on http://localhost:${config.INGEST_PORT}`);
+    // The bound port, not the configured one: INGEST_PORT=0 picks a free port (tests, benches).
+    const { port } = server.address() as AddressInfo;
+    logger.info({ port }, `ingest listening on http://localhost:${port}`);
   });
 
   let stopping = false;

@@ -19,6 +19,10 @@ export const WorkerConfigSchema = z.object({
   PLEX_METADATA_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2_000),
   PLEX_METADATA_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(3_600),
   PLEX_METADATA_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(1_000),
+  /** BullMQ job lock; a crashed worker's jobs are taken over after it expires. */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How often workers look for stalled jobs (locks that expired). */
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How long SIGTERM waits for in-flight jobs before giving up (they are then retried). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
 });

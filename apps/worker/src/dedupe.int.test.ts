@@ -1,4 +1,5 @@
 import { buildPlexPayload } from '@plexhook/core';
+import { recordResult } from '../../../reliability/harness';
 import { seedShow } from '../../../test/helpers/factories';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
 import { type AppProcess, spawnApp } from '../../../test/helpers/processes';
@@ -45,6 +46,17 @@ test('the same scrobble 5 times, concurrently, on 2 worker processes: one watch,
     const rows = await p.db.plexWebhookLog.findMany({ where: { jobId: { in: jobIds } } });
     return rows.length === 5 ? rows : null;
   }, 30_000);
+  const watches = await p.db.episodeWatch.count({ where: { episode: { tvshowId: show.id } } });
+  await recordResult('duplicates', {
+    fault: 'the same scrobble 5 times at once, 2 worker processes racing',
+    sent: 5,
+    accepted: jobIds.length,
+    logRows: logs.length,
+    watches,
+    duplicates: logs.filter((l) => l.status === 'duplicate').length,
+    lost: jobIds.length - logs.length,
+    doubleMarked: Math.max(0, watches - 1),
+  });
   expect(logs.filter((l) => l.actionTaken === 'episode_marked')).toHaveLength(1);
   expect(logs.filter((l) => l.status === 'duplicate' && l.actionTaken === 'duplicate')).toHaveLength(4);
   expect(await p.db.episodeWatch.count({ where: { episode: { tvshowId: show.id } } })).toBe(1);

@@ -22,8 +22,11 @@ export function createWebhookWorker(given: WorkerDeps): Worker {
     connection: deps.redis,
     prefix: deps.config.QUEUE_PREFIX,
     concurrency: deps.config.WORKER_CONCURRENCY,
-    // A worker killed mid-job leaves it active; another worker takes it over after this.
-    stalledInterval: 30_000,
+    // A worker killed mid-job (kill -9, OOM) stops renewing its job lock; once the lock expires,
+    // the next stalled-job check hands the job to another worker. Both are minutes-scale knobs
+    // in production and seconds in the crash tests.
+    lockDuration: deps.config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: deps.config.WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: 2,
   });
   worker.on('error', (err) => deps.logger.error({ err: err.message }, 'worker error'));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, HttpError, unauthorized } from '@plexhook/core/src/http-error';
+import { badRequest, HttpError, sanitizeJson, unauthorized } from '@plexhook/core';
 import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -39,6 +39,20 @@ export function safeJsonReviver(key: string, value: unknown): unknown {
   return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
 }
 
+/** Plex's payload is a few levels deep; anything far deeper is hostile (and would overflow the
+ * stack of every recursive serializer downstream: BullMQ, Prisma, pino). */
+export const MAX_PAYLOAD_DEPTH = 32;
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Plex's JSON, from the multipart `payload` field or a JSON body: an object with an event. */
 function readPayload(req: Request): Record<string, unknown> {
   let raw: unknown = req.body;
@@ -56,7 +70,11 @@ function readPayload(req: Request): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest('payload must be a JSON object');
   }
-  const payload = raw as Record<string, unknown>;
+  if (depthExceeds(raw, MAX_PAYLOAD_DEPTH)) {
+    throw badRequest(`payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+  }
+  // What PostgreSQL cannot store (NUL, lone surrogates) is replaced now, so the log row can be written.
+  const payload = sanitizeJson(raw) as Record<string, unknown>;
   if (typeof payload.event !== 'string' || payload.event.length === 0) {
     throw badRequest('payload has no "event"');
   }

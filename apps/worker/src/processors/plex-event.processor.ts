@@ -1,4 +1,4 @@
-import { parsePlexPayload } from '@plexhook/core';
+import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
 import { Prisma } from '@plexhook/db';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -141,7 +141,7 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
       jobId,
       userId: userExists ? userId : null,
       receivedAt: new Date(),
-      payload: raw.payload,
+      payload: sanitizeJson(raw.payload),
       started,
     };
     const message = `malformed job: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
@@ -157,7 +157,9 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
     throw new UnrecoverableError(message);
   }
 
-  const { userId, payload: rawPayload, receivedAt, replayOfLogId } = data.data;
+  const { userId, receivedAt, replayOfLogId } = data.data;
+  // Ingest already cleans payloads; a job from elsewhere (an old spool, a manual add) may not be.
+  const rawPayload = sanitizeJson(data.data.payload);
   const ctx: LogContext = { jobId, userId, receivedAt: new Date(receivedAt), payload: rawPayload, started };
   const parsed = parsePlexPayload(rawPayload);
   if (!parsed.ok) {
@@ -197,7 +199,9 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    if (!isFinalAttempt(job)) {
+    // A RangeError (stack overflow on a pathological payload) fails the same way every time.
+    const permanent = err instanceof RangeError;
+    if (!permanent && !isFinalAttempt(job)) {
       deps.logger.warn({ jobId, attempt: job.attemptsMade + 1, err: message }, 'webhook failed, will retry');
       throw err;
     }
@@ -205,6 +209,6 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
     // this write fails too and the job stays in BullMQ's failed set for a manual retry.
     deps.logger.error({ jobId, err: message }, 'webhook failed, retries exhausted');
     await recordOutcome(deps, ctx, { status: 'failed', action: null, message }, item);
-    throw err;
+    throw permanent ? new UnrecoverableError(message) : err;
   }
 }

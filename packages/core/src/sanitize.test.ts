@@ -1,0 +1,24 @@
+import { sanitizeJson, sanitizeText } from './sanitize';
+
+test.each([
+  ['plain', 'iCarly', 'iCarly'],
+  ['NUL', 'a\u0000b', 'a\uFFFDb'],
+  ['lone high surrogate', 'x\ud800y', 'x\uFFFDy'],
+  ['lone low surrogate', '\udc00', '\uFFFD'],
+  ['valid pair kept', '💥', '💥'],
+  ['accents kept', 'Pokémon', 'Pokémon'],
+])('%s', (_name, input, expected) => {
+  expect(sanitizeText(input)).toBe(expected);
+});
+
+test('keys and nested values are cleaned, structure and other types kept', () => {
+  const out = sanitizeJson({ 'k\u0000': ['\ud800', 1, null, true, { deep: 'a\u0000' }] });
+  expect(out).toEqual({ 'k\uFFFD': ['\uFFFD', 1, null, true, { deep: 'a\uFFFD' }] });
+  expect(JSON.stringify(out)).not.toMatch(/\\u0000|\\ud800/);
+});
+
+test('a "__proto__" key stays data, never a prototype', () => {
+  const out = sanitizeJson(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+  expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
