@@ -30,6 +30,8 @@ export function createWebhookWorker(given: WorkerDeps): Worker {
     maxStalledCount: 2,
   });
   worker.on('error', (err) => deps.logger.error({ err: err.message }, 'worker error'));
+  // LOG_LEVEL=debug traces every webhook's outcome (the log row has the details).
+  worker.on('completed', (job, result) => deps.logger.debug({ jobId: job.id, ...result }, 'webhook handled'));
   worker.on('failed', (job, err) => {
     if (job) deps.logger.warn({ jobId: job.id, attempts: job.attemptsMade, err: err.message }, 'job failed');
   });
