@@ -14,6 +14,7 @@ import {
 } from '@plexhook/core';
 import type { PlexConfig } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
+import { conflictOutcome, holdOnOpenConflict } from './conflicts';
 import { claimEvent } from './dedupe';
 import { resolveMovie } from './match-movie';
 import { resolveShow } from './match-show';
@@ -89,18 +90,8 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
   let resolvedMapping = mapping;
   let conflictId: number | undefined;
   if (!resolvedMapping) {
-    const open = await deps.db.plexConflict.findFirst({
-      where: { userId: event.userId, plexRatingKey: ratingKey, resolved: false },
-      select: { id: true },
-    });
-    if (open) {
-      return {
-        status: 'success',
-        action: 'conflict_pending',
-        conflictId: open.id,
-        message: `held on unresolved conflict ${open.id}; replayed when it is resolved`,
-      };
-    }
+    const held = await holdOnOpenConflict(deps, event.userId, ratingKey);
+    if (held) return held;
     const { title, year } = splitTitleYear(showTitle);
     const { ids, query } = await withPlexServerInfo(
       deps,
@@ -119,16 +110,7 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
         autoResolve: config.autoResolve,
       },
     );
-    if (resolution.kind === 'conflict') {
-      return {
-        status: 'success',
-        action: resolution.created ? 'conflict_created' : 'conflict_pending',
-        conflictId: resolution.conflictId,
-        message: resolution.created
-          ? `no unambiguous match for "${showTitle}": conflict ${resolution.conflictId} opened`
-          : `held on unresolved conflict ${resolution.conflictId}; replayed when it is resolved`,
-      };
-    }
+    if (resolution.kind === 'conflict') return conflictOutcome(resolution, `"${showTitle}"`);
     resolvedMapping = resolution.mapping;
     conflictId = resolution.conflictId;
   }
@@ -220,18 +202,8 @@ async function handleMovie(
   });
   let conflictId: number | undefined;
   if (!mapping) {
-    const open = await deps.db.plexConflict.findFirst({
-      where: { userId: event.userId, plexRatingKey: ratingKey, resolved: false },
-      select: { id: true },
-    });
-    if (open) {
-      return {
-        status: 'success',
-        action: 'conflict_pending',
-        conflictId: open.id,
-        message: `held on unresolved conflict ${open.id}; replayed when it is resolved`,
-      };
-    }
+    const held = await holdOnOpenConflict(deps, event.userId, ratingKey);
+    if (held) return held;
     const query = movieQueryFromMetadata(metadata);
     const resolution = await resolveMovie(
       deps,
@@ -243,16 +215,7 @@ async function handleMovie(
         autoResolve: config.autoResolve,
       },
     );
-    if (resolution.kind === 'conflict') {
-      return {
-        status: 'success',
-        action: resolution.created ? 'conflict_created' : 'conflict_pending',
-        conflictId: resolution.conflictId,
-        message: resolution.created
-          ? `no unambiguous match for movie "${label}": conflict ${resolution.conflictId} opened`
-          : `held on unresolved conflict ${resolution.conflictId}; replayed when it is resolved`,
-      };
-    }
+    if (resolution.kind === 'conflict') return conflictOutcome(resolution, `movie "${label}"`);
     mapping = resolution.mapping;
     conflictId = resolution.conflictId;
   }

@@ -7,11 +7,11 @@ import {
   type MovieMatchDecision,
   type MovieQuery,
   normalizeTitle,
-  type ScoredMovieCandidate,
   scoreMovieCandidates,
 } from '@plexhook/core';
-import { type MatchMethod, type PlexMovieMapping, Prisma } from '@plexhook/db';
+import type { MatchMethod, PlexMovieMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
+import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
 
 export type MovieRef = {
   userId: number;
@@ -129,7 +129,7 @@ export async function resolveMovie(
     return { kind: 'mapped', mapping: await upsertMapping(deps, ref, c.movieId, 'title_year', c.confidence) };
   }
 
-  const base = {
+  const base: ConflictDraft = {
     userId: ref.userId,
     plexRatingKey: ref.ratingKey,
     plexGuid: ref.guid ?? null,
@@ -137,37 +137,13 @@ export async function resolveMovie(
     plexYear: ref.year ?? null,
     mediaType: 'movie' as const,
     conflictType: decision.conflictType,
-    potentialMatches: toJson(decision.candidates),
+    potentialMatches: decision.candidates,
   };
   if (settings.autoResolve && decision.decisive) {
     const chosen = decision.decisive;
-    const conflict = await deps.db.plexConflict.create({
-      data: {
-        ...base,
-        resolved: true,
-        resolutionAction: 'auto_resolved',
-        resolvedMovieId: chosen.movieId,
-        resolvedAt: new Date(),
-      },
-    });
+    const conflictId = await recordAutoResolved(deps, base, { resolvedMovieId: chosen.movieId });
     const mapping = await upsertMapping(deps, ref, chosen.movieId, 'title_year', chosen.confidence);
-    return { kind: 'mapped', mapping, conflictId: conflict.id };
+    return { kind: 'mapped', mapping, conflictId };
   }
-  try {
-    const conflict = await deps.db.plexConflict.create({ data: base });
-    return { kind: 'conflict', conflictId: conflict.id, created: true };
-  } catch (err) {
-    // P2002 on the partial unique index: another worker opened this conflict a moment ago.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const open = await deps.db.plexConflict.findFirst({
-        where: { userId: ref.userId, plexRatingKey: ref.ratingKey, resolved: false },
-      });
-      if (open) return { kind: 'conflict', conflictId: open.id, created: false };
-    }
-    throw err;
-  }
-}
-
-function toJson(candidates: ScoredMovieCandidate[]): Prisma.InputJsonValue {
-  return candidates as unknown as Prisma.InputJsonValue;
+  return { kind: 'conflict', ...(await openConflict(deps, base)) };
 }

@@ -6,12 +6,12 @@ import {
   externalIdLookups,
   type IdDecision,
   normalizeTitle,
-  type ScoredCandidate,
   type ShowQuery,
   scoreCandidates,
 } from '@plexhook/core';
-import { type MatchMethod, type PlexShowMapping, Prisma } from '@plexhook/db';
+import type { MatchMethod, PlexShowMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
+import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
 
 export type ShowRef = {
   userId: number;
@@ -132,10 +132,6 @@ async function upsertMapping(
   });
 }
 
-function toJson(candidates: ScoredCandidate[]): Prisma.InputJsonValue {
-  return candidates as unknown as Prisma.InputJsonValue;
-}
-
 /**
  * Finds the tracker show for a Plex show: external ids first (exact, trusted), then title and
  * year. A clear answer becomes a mapping; anything ambiguous becomes a conflict for a person
@@ -185,42 +181,21 @@ export async function resolveShow(
     };
   }
 
-  const base = {
+  const base: ConflictDraft = {
     userId: ref.userId,
     plexRatingKey: ref.ratingKey,
     plexGuid: ref.guid ?? null,
     plexTitle: ref.title,
     plexYear: ref.year ?? null,
     conflictType: decision.conflictType,
-    potentialMatches: toJson(decision.candidates),
+    potentialMatches: decision.candidates,
   };
 
   if (settings.autoResolve && decision.decisive) {
     const chosen = decision.decisive;
-    const conflict = await deps.db.plexConflict.create({
-      data: {
-        ...base,
-        resolved: true,
-        resolutionAction: 'auto_resolved',
-        resolvedTvshowId: chosen.tvshowId,
-        resolvedAt: new Date(),
-      },
-    });
+    const conflictId = await recordAutoResolved(deps, base, { resolvedTvshowId: chosen.tvshowId });
     const mapping = await upsertMapping(deps, ref, chosen.tvshowId, 'title_year', chosen.confidence);
-    return { kind: 'mapped', mapping, conflictId: conflict.id };
+    return { kind: 'mapped', mapping, conflictId };
   }
-
-  try {
-    const conflict = await deps.db.plexConflict.create({ data: base });
-    return { kind: 'conflict', conflictId: conflict.id, created: true };
-  } catch (err) {
-    // P2002 on the partial unique index: another worker opened this conflict a moment ago.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const open = await deps.db.plexConflict.findFirst({
-        where: { userId: ref.userId, plexRatingKey: ref.ratingKey, resolved: false },
-      });
-      if (open) return { kind: 'conflict', conflictId: open.id, created: false };
-    }
-    throw err;
-  }
+  return { kind: 'conflict', ...(await openConflict(deps, base)) };
 }
