@@ -208,6 +208,20 @@ describe('hostile input', () => {
     expect(Object.keys(queued?.data.payload.Metadata as object)).toEqual(['type', 'ratingKey']);
   });
 
+  test('valid webhooks are never limited, however many are in flight at once', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const res = await fetch(`${server.url}/api/plex/webhook?secret=${secret}`, {
+          method: 'POST',
+          body: JSON.stringify({ event: 'media.play' }),
+          headers: { 'content-type': 'application/json' },
+        });
+        return res.status;
+      }),
+    );
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  });
+
   test('failed authentications are rate limited per IP (429), with headers', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -216,6 +230,10 @@ describe('hostile input', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    // A blocked client stays blocked even with the right secret, and is told when to come back.
+    const blocked = await fetch(`${server.url}/api/plex/webhook?secret=${secret}`, { method: 'POST' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   test('security headers are set', async () => {

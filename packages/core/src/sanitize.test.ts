@@ -17,8 +17,14 @@ test('keys and nested values are cleaned, structure and other types kept', () =>
   expect(JSON.stringify(out)).not.toMatch(/\\u0000|\\ud800/);
 });
 
-test('a "__proto__" key stays data, never a prototype', () => {
-  const out = sanitizeJson(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+test('__proto__, constructor and prototype keys are dropped at every level', () => {
+  const out = sanitizeJson(
+    JSON.parse(
+      '{"__proto__":{"polluted":true},"a":{"constructor":{"prototype":{"x":1}},"b":1},"prototype":2}',
+    ),
+  ) as Record<string, unknown>;
+  expect(out).toEqual({ a: { b: 1 } });
+  expect(Object.keys(out)).toEqual(['a']);
   expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });

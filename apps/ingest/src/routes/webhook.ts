@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { badRequest, HttpError, sanitizeJson, unauthorized } from '@plexhook/core';
 import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
 import type { Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { IngestConfig } from '../config';
 import type { IngestMetrics } from '../metrics';
 import type { SecretLookup } from '../secret-cache';
@@ -31,14 +31,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/**
- * Drops keys that mean something to JavaScript objects rather than to Plex, so no payload can
- * carry a `__proto__` (or constructor/prototype) into code that copies or merges it.
- */
-export function safeJsonReviver(key: string, value: unknown): unknown {
-  return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
-}
-
 /** Plex's payload is a few levels deep; anything far deeper is hostile (and would overflow the
  * stack of every recursive serializer downstream: BullMQ, Prisma, pino). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -60,7 +52,7 @@ function readPayload(req: Request): Record<string, unknown> {
     const field = (req.body as Record<string, unknown> | undefined)?.payload;
     if (typeof field !== 'string' || field.length === 0) throw badRequest('missing "payload" field');
     try {
-      raw = JSON.parse(field, safeJsonReviver);
+      raw = JSON.parse(field);
     } catch {
       throw badRequest('"payload" field is not valid JSON');
     }
@@ -73,7 +65,8 @@ function readPayload(req: Request): Record<string, unknown> {
   if (depthExceeds(raw, MAX_PAYLOAD_DEPTH)) {
     throw badRequest(`payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
   }
-  // What PostgreSQL cannot store (NUL, lone surrogates) is replaced now, so the log row can be written.
+  // One walk: what PostgreSQL cannot store (NUL, lone surrogates) is replaced, so the log row
+  // can be written, and __proto__/constructor/prototype keys are dropped.
   const payload = sanitizeJson(raw) as Record<string, unknown>;
   if (typeof payload.event !== 'string' || payload.event.length === 0) {
     throw badRequest('payload has no "event"');
@@ -97,64 +90,60 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
       headerPairs: 100,
     },
   }).fields([{ name: 'thumb', maxCount: 1 }]);
-  const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true, reviver: safeJsonReviver });
-  // Failed authentications per IP: a secret cannot be brute-forced, a typo still gets through.
-  const authFailures = rateLimit({
-    windowMs: 60_000,
-    limit: deps.config.AUTH_FAILURES_PER_MINUTE,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, res) => {
-      res.status(429).json({ error: 'too many failed authentications, try again later' });
-    },
-  });
+  const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true });
+  // Failed authentications per IP, so a secret cannot be brute-forced. Only failures are
+  // counted (a limiter that counts every request in flight refused valid webhooks under load).
+  const failures = new RateLimiterMemory({ points: deps.config.AUTH_FAILURES_PER_MINUTE, duration: 60 });
+  const clientKey = (req: Request) => req.ip ?? 'unknown';
 
   // Authenticate before reading the body: an unknown caller costs no parsing.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    const spent = await failures.get(clientKey(req));
+    if (spent && spent.consumedPoints >= deps.config.AUTH_FAILURES_PER_MINUTE) {
+      res.setHeader('Retry-After', String(Math.ceil(spent.msBeforeNext / 1000)));
+      throw new HttpError(429, 'too many failed authentications, try again later');
+    }
     const secret = req.query.secret;
-    if (typeof secret !== 'string' || secret.length === 0 || secret.length > 512) throw unauthorized();
-    const userId = await deps.lookupSecret(secret);
-    if (userId === null) throw unauthorized();
+    const userId =
+      typeof secret === 'string' && secret.length > 0 && secret.length <= 512
+        ? await deps.lookupSecret(secret)
+        : null;
+    if (userId === null) {
+      // consume() rejects once the points are spent; the next request is refused above.
+      await failures.consume(clientKey(req)).catch(() => undefined);
+      throw unauthorized();
+    }
     res.locals.userId = userId;
     next();
   };
 
-  router.post(
-    '/api/plex/webhook',
-    authFailures,
-    authenticate,
-    upload,
-    json,
-    async (req: Request, res: Response) => {
-      const payload = readPayload(req);
-      const jobId = randomUUID();
-      const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
-      const stop = deps.metrics.enqueueSeconds.startTimer();
+  router.post('/api/plex/webhook', authenticate, upload, json, async (req: Request, res: Response) => {
+    const payload = readPayload(req);
+    const jobId = randomUUID();
+    const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
+    const stop = deps.metrics.enqueueSeconds.startTimer();
+    try {
+      await withTimeout(enqueueWebhook(deps.queue, jobId, job), deps.config.ENQUEUE_TIMEOUT_MS);
+    } catch (err) {
+      // Plex never retries: a webhook we cannot queue goes to the durable spool instead.
+      if (!deps.spool) throw new HttpError(503, 'queue unavailable, webhook not accepted');
+      deps.logger.warn(
+        { jobId, err: err instanceof Error ? err.message : String(err) },
+        'enqueue failed: spooling',
+      );
       try {
-        await withTimeout(enqueueWebhook(deps.queue, jobId, job), deps.config.ENQUEUE_TIMEOUT_MS);
-      } catch (err) {
-        // Plex never retries: a webhook we cannot queue goes to the durable spool instead.
-        if (!deps.spool) throw new HttpError(503, 'queue unavailable, webhook not accepted');
-        deps.logger.warn(
-          { jobId, err: err instanceof Error ? err.message : String(err) },
-          'enqueue failed: spooling',
-        );
-        try {
-          await deps.spool.append({ jobId, job });
-        } catch (spoolErr) {
-          const reason = spoolErr instanceof SpoolFullError ? 'spool full' : 'spool write failed';
-          throw new HttpError(503, `queue unavailable and ${reason}, webhook not accepted`);
-        }
-        deps.metrics.spooled.inc();
-        res.json({ status: 'queued', id: jobId, spooled: true });
-        return;
-      } finally {
-        stop();
+        await deps.spool.append({ jobId, job });
+      } catch (spoolErr) {
+        const reason = spoolErr instanceof SpoolFullError ? 'spool full' : 'spool write failed';
+        throw new HttpError(503, `queue unavailable and ${reason}, webhook not accepted`);
       }
-      res.json({ status: 'queued', id: jobId });
-    },
-  );
+      deps.metrics.spooled.inc();
+      res.json({ status: 'queued', id: jobId, spooled: true });
+      return;
+    } finally {
+      stop();
+    }
+    res.json({ status: 'queued', id: jobId });
+  });
   return router;
 }
