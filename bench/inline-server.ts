@@ -3,8 +3,10 @@
 // own processPlexEvent: idempotency check, payload parse, handlePlexEvent with dedupe and
 // matching, log row + watch in one transaction) before answering. Compared with ingest, it
 // shows what the queue buys at the edge.
+
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient } from '@plexhook/db';
+import { createPgPool } from '@plexhook/db/src/lite';
 import { createRedis } from '@plexhook/queue';
 import type { Job } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -23,7 +25,10 @@ const logger = pino({ name: 'inline', level: config.LOG_LEVEL });
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: config.WORKER_CONCURRENCY + 2 });
 const redis = createRedis(config.REDIS_URL, 'worker', logger);
 const deps = { db, redis, logger, config };
-const lookupSecret = createSecretLookup(db, ingestConfig.SECRET_CACHE_TTL_SECONDS * 1000);
+const lookupSecret = createSecretLookup(
+  createPgPool(config.DATABASE_URL),
+  ingestConfig.SECRET_CACHE_TTL_SECONDS * 1000,
+);
 
 // The same limits as ingest's route.
 const upload = multer({

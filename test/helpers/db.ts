@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrismaClient, type Db } from '@plexhook/db';
-import { Client } from 'pg';
+import { createPgPool } from '@plexhook/db/src/lite';
+import { Client, type Pool } from 'pg';
 
 const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROOT = join(__dirname, '..', '..');
@@ -25,7 +26,14 @@ export function templateName(): string {
   return `plexhook_tpl_${hash.digest('hex').slice(0, 12)}`;
 }
 
-export type TestDb = { url: string; name: string; db: Db; drop(): Promise<void> };
+export type TestDb = {
+  url: string;
+  name: string;
+  db: Db;
+  /** Plain pg pool (what ingest uses), opened on first use. */
+  readonly pool: Pool;
+  drop(): Promise<void>;
+};
 
 async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: ADMIN_URL });
@@ -43,11 +51,17 @@ export async function createTestDb(label = 'suite'): Promise<TestDb> {
   await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`));
   const url = withDatabase(name);
   const db = createPrismaClient(url, { poolMax: 5 });
+  let pool: Pool | undefined;
   return {
     url,
     name,
     db,
+    get pool() {
+      pool ??= createPgPool(url, { max: 5 });
+      return pool;
+    },
     async drop() {
+      await pool?.end();
       await db.$disconnect();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },

@@ -40,12 +40,12 @@ export async function startPipeline(
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createIngestApp({
     config: IngestConfigSchema.parse({}),
-    db: t.db,
+    pool: t.pool,
     redis: q.redis,
     queue: q.queue,
     logger,
     metrics: createIngestMetrics(),
-    lookupSecret: createSecretLookup(t.db, 30_000),
+    lookupSecret: createSecretLookup(t.pool, 30_000),
   });
   const ingest = await listen(app);
   const workerConfig = WorkerConfigSchema.parse({

@@ -525,12 +525,12 @@ describe('users', () => {
     const ingest = await listen(
       createIngestApp({
         config: IngestConfigSchema.parse({}),
-        db: t.db,
+        pool: t.pool,
         redis: q.redis,
         queue: q.queue,
         logger,
         metrics: createIngestMetrics(),
-        lookupSecret: createSecretLookup(t.db, 0),
+        lookupSecret: createSecretLookup(t.pool, 0),
       }),
     );
     try {

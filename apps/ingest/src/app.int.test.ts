@@ -32,12 +32,12 @@ beforeAll(async () => {
   const logger = pino({ level: 'debug', redact: ['req.query.secret', 'secret'] }, sink);
   const app = createIngestApp({
     config,
-    db: t.db,
+    pool: t.pool,
     redis: q.redis,
     queue: q.queue,
     logger,
     metrics: createIngestMetrics(),
-    lookupSecret: createSecretLookup(t.db, 30_000),
+    lookupSecret: createSecretLookup(t.pool, 30_000),
   });
   server = await listen(app);
 });

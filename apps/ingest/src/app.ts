@@ -1,9 +1,9 @@
 import { toHttpError } from '@plexhook/core';
-import type { Db } from '@plexhook/db';
 import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { IngestConfig } from './config';
 import type { IngestMetrics } from './metrics';
@@ -13,7 +13,8 @@ import type { Spool } from './spool';
 
 export type IngestDeps = {
   config: IngestConfig;
-  db: Db;
+  /** Plain pg (see @plexhook/db/src/lite): ingest never loads the Prisma client. */
+  pool: Pool;
   redis: Redis;
   queue: WebhookQueue;
   logger: Logger;
@@ -57,7 +58,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const [redis, db] = await Promise.allSettled([deps.redis.ping(), deps.db.$queryRaw`SELECT 1`]);
+    const [redis, db] = await Promise.allSettled([deps.redis.ping(), deps.pool.query('SELECT 1')]);
     const ready = redis.status === 'fulfilled' && db.status === 'fulfilled';
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createPrismaClient } from '@plexhook/db';
+import { createPgPool } from '@plexhook/db/src/lite';
 import { createRedis, createWebhookQueue } from '@plexhook/queue';
 import pino from 'pino';
 import { createIngestApp } from './app';
@@ -13,12 +13,12 @@ import { startSpoolDrainer } from './spool-drainer';
 async function main(): Promise<void> {
   const config = loadIngestConfig();
   const logger = pino({ name: 'ingest', level: config.LOG_LEVEL, redact: ['req.query.secret', 'secret'] });
-  const db = createPrismaClient(config.DATABASE_URL, { poolMax: 10 });
+  const pool = createPgPool(config.DATABASE_URL, { max: 5 });
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
   const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
   queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
   const metrics = createIngestMetrics();
-  const lookupSecret = createSecretLookup(db, config.SECRET_CACHE_TTL_SECONDS * 1000);
+  const lookupSecret = createSecretLookup(pool, config.SECRET_CACHE_TTL_SECONDS * 1000);
 
   const spool = new Spool(resolve(config.SPOOL_DIR), config.SPOOL_MAX_BYTES, logger);
   await spool.init();
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   const stopDrainer = startSpoolDrainer({ spool, queue, redis, logger });
 
-  const app = createIngestApp({ config, db, redis, queue, logger, metrics, lookupSecret, spool });
+  const app = createIngestApp({ config, pool, redis, queue, logger, metrics, lookupSecret, spool });
   const server = app.listen(config.INGEST_PORT, () => {
     // The bound port, not the configured one: INGEST_PORT=0 picks a free port (tests, benches).
     const { port } = server.address() as AddressInfo;
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await spool.close();
     await queue.close().catch(() => undefined);
     redis.disconnect();
-    await db.$disconnect();
+    await pool.end();
     process.exit(0);
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -122,12 +122,12 @@ describe('ingest while Redis is unreachable', () => {
     const config = IngestConfigSchema.parse({ ENQUEUE_TIMEOUT_MS: '100' });
     const app = createIngestApp({
       config,
-      db: t.db,
+      pool: t.pool,
       redis: deadRedis,
       queue: deadQueue,
       logger,
       metrics: createIngestMetrics(),
-      lookupSecret: createSecretLookup(t.db, 30_000),
+      lookupSecret: createSecretLookup(t.pool, 30_000),
       spool,
     });
     server = await listen(app);
@@ -178,12 +178,12 @@ describe('hostile input', () => {
     secret = (await createUserWithSecret(t.db, 'alice')).secret;
     const app = createIngestApp({
       config: IngestConfigSchema.parse({ AUTH_FAILURES_PER_MINUTE: '5' }),
-      db: t.db,
+      pool: t.pool,
       redis,
       queue: q.queue,
       logger,
       metrics: createIngestMetrics(),
-      lookupSecret: createSecretLookup(t.db, 30_000),
+      lookupSecret: createSecretLookup(t.pool, 30_000),
     });
     server = await listen(app);
   });
