@@ -206,6 +206,6 @@ export async function recordResult(name: string, row: object): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, `${name}.json`),
-    `${JSON.stringify({ ...row, at: new Date().toISOString() }, null, 2)}\n`,
+    `${JSON.stringify({ ...row, scale: Number(process.env.RELIABILITY_SCALE ?? '1'), at: new Date().toISOString() }, null, 2)}\n`,
   );
 }

@@ -12,6 +12,7 @@ type Row = {
   lost: number;
   doubleMarked: number;
   notes?: string;
+  scale?: number;
   at: string;
 };
 
@@ -40,7 +41,7 @@ ingest and workers as separate OS processes, the real PostgreSQL, and Redis (a p
 redis-server when the test kills it). "lost" is webhooks answered 200 without a log row;
 "double-marked" is episodes with more than one watch from the run. Both must be 0.
 
-Scale of this run: ${process.env.RELIABILITY_SCALE ?? '1'}.
+Scale of the runs (1 = what \`npm test\` runs): ${[...new Set(rows.map((r) => r.scale ?? 1))].join(', ')}.
 
 ${table}
 
