@@ -283,6 +283,49 @@ test('processing the same job twice logs once and marks once', async () => {
   expect(await p.db.episodeWatch.count({ where: { episode: { tvshowId: show.id } } })).toBe(1);
 });
 
+test('two runs of the same job at once (a stalled job taken over): one log row, one watch', async () => {
+  const show = await seedShow(p.db, {
+    title: 'Race Show',
+    tvdbId: 999002,
+    episodes: [
+      [1, 1, 'One'],
+      [1, 2, 'Two'],
+    ],
+  });
+  const k = keys();
+  const meta = { grandparentTitle: 'Race Show', guid: 'com.plexapp.agents.thetvdb://999002/1/1', Guid: [] };
+  // Map the show first, so the runs below take the hot path (one read, one insert statement).
+  const mapped = await p.logOf(await p.send(buildPlexPayload({ Metadata: { ...k, ...meta } }), user.secret));
+  expect(mapped.actionTaken).toBe('episode_marked');
+
+  // A job that never went through the queue: neither run finds a log row when it starts, both
+  // own the dedupe claim (it holds their shared job id), so the insert's ON CONFLICT decides.
+  const jobId = `race-${nextKey}`;
+  const job = {
+    id: jobId,
+    timestamp: Date.now(),
+    attemptsMade: 0,
+    opts: { attempts: 9 },
+    data: {
+      userId: user.id,
+      receivedAt: new Date().toISOString(),
+      payload: buildPlexPayload({
+        Metadata: { ...k, ...meta, ratingKey: String(nextKey++), index: 2, title: 'Two' },
+      }),
+    },
+  } as unknown as Parameters<typeof processPlexEvent>[1];
+  const deps = { db: p.db, redis: p.q.redis, logger: pino({ level: 'silent' }), config: p.workerConfig };
+  const [a, b] = await Promise.all([processPlexEvent(deps, job), processPlexEvent(deps, job)]);
+  expect(a.logId).toBe(b.logId);
+  expect(a).toMatchObject({ status: 'success', action: 'episode_marked' });
+  expect(b).toMatchObject({ status: 'success', action: 'episode_marked' });
+  expect(await p.db.plexWebhookLog.count({ where: { jobId } })).toBe(1);
+  expect(await p.db.episodeWatch.count({ where: { episode: { tvshowId: show.id, episodeNumber: 2 } } })).toBe(
+    1,
+  );
+  expect(await p.db.episodeWatch.findFirst({ where: { webhookLogId: a.logId } })).not.toBeNull();
+});
+
 test('auto_resolve with decisive evidence resolves the iCarly conflict by itself', async () => {
   const auto = await p.createUser('carol');
   await p.db.plexConfig.update({ where: { userId: auto.id }, data: { autoResolve: true } });

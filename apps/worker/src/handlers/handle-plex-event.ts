@@ -12,10 +12,10 @@ import {
   watchedAt,
   withPlexShowInfo,
 } from '@plexhook/core';
-import type { PlexConfig } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { conflictOutcome, holdOnOpenConflict } from './conflicts';
 import { claimEvent } from './dedupe';
+import { type EventContext, loadEventContext, type UserConfig } from './event-context';
 import { resolveMovie } from './match-movie';
 import { resolveShow } from './match-show';
 import { ignored, type Outcome } from './outcome';
@@ -46,10 +46,19 @@ export function logRatingKey(m: PlexMetadata | undefined): string | null {
   return (m.type === 'episode' ? m.grandparentRatingKey : m.ratingKey) ?? null;
 }
 
-/** Authenticated job -> duplicate check -> ids -> match -> mapping or conflict -> mark. */
-export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promise<Outcome> {
+/**
+ * Authenticated job -> duplicate check -> ids -> match -> mapping or conflict -> mark.
+ * `context` is what loadEventContext read for this event (the processor reads it first, for its
+ * idempotency check); without it the handler reads it itself.
+ */
+export async function handlePlexEvent(
+  deps: WorkerDeps,
+  event: PlexEvent,
+  context?: EventContext,
+): Promise<Outcome> {
   const { payload } = event;
-  const config = await deps.db.plexConfig.findUnique({ where: { userId: event.userId } });
+  const ctx = context ?? (await loadEventContext(deps, event.jobId, event.userId, payload));
+  const config = ctx.config;
   if (!config) return ignored('ignored_disabled', 'user has no Plex configuration');
 
   const classified = classifyEvent(payload, config);
@@ -72,7 +81,7 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
     }
   }
 
-  if (classified.mediaType === 'movie') return handleMovie(deps, event, config, metadata);
+  if (classified.mediaType === 'movie') return handleMovie(deps, event, config, metadata, ctx);
 
   const ratingKey = metadata.grandparentRatingKey;
   const showTitle = metadata.grandparentTitle;
@@ -84,10 +93,15 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
     };
   }
 
-  const mapping = await deps.db.plexShowMapping.findUnique({
-    where: { userId_plexRatingKey: { userId: event.userId, plexRatingKey: ratingKey } },
-  });
-  let resolvedMapping = mapping;
+  // The mapping read with the config, when there is one; else today's read, just before the
+  // open-conflict check (a resolution may have mapped the show a moment ago).
+  const prefetched = ctx.showKey === ratingKey ? ctx.showMapping : null;
+  let resolvedMapping: { tvshowId: number | null; syncEnabled: boolean } | null =
+    prefetched ??
+    (await deps.db.plexShowMapping.findUnique({
+      where: { userId_plexRatingKey: { userId: event.userId, plexRatingKey: ratingKey } },
+      select: { tvshowId: true, syncEnabled: true },
+    }));
   let conflictId: number | undefined;
   if (!resolvedMapping) {
     const held = await holdOnOpenConflict(deps, event.userId, ratingKey);
@@ -135,8 +149,17 @@ export async function handlePlexEvent(deps: WorkerDeps, event: PlexEvent): Promi
       message: `S${pad(season)}E${pad(number)} of "${showTitle}" uses HAMA ${numbering} numbering, which the catalogue (season/episode only) cannot place`,
     };
   }
-  const episode =
-    season === undefined || number === undefined
+  const episodeFetched =
+    prefetched !== null &&
+    prefetched.tvshowId === resolvedMapping.tvshowId &&
+    ctx.episodeAt !== null &&
+    ctx.episodeAt.season === season &&
+    ctx.episodeAt.number === number;
+  const episode = episodeFetched
+    ? ctx.episodeId === null
+      ? null
+      : { id: ctx.episodeId }
+    : season === undefined || number === undefined
       ? null
       : await deps.db.episode.findUnique({
           where: {
@@ -174,7 +197,7 @@ const hasIds = (ids: ExternalIds) =>
  */
 async function withPlexServerInfo(
   deps: WorkerDeps,
-  config: PlexConfig,
+  config: UserConfig,
   ratingKey: string,
   ids: ExternalIds,
   query: ShowQuery,
@@ -192,14 +215,18 @@ async function withPlexServerInfo(
 async function handleMovie(
   deps: WorkerDeps,
   event: PlexEvent,
-  config: PlexConfig,
+  config: UserConfig,
   metadata: PlexMetadata,
+  ctx: EventContext,
 ): Promise<Outcome> {
   const ratingKey = metadata.ratingKey;
   const label = metadata.title ?? '?';
-  let mapping = await deps.db.plexMovieMapping.findUnique({
-    where: { userId_plexRatingKey: { userId: event.userId, plexRatingKey: ratingKey } },
-  });
+  let mapping: { movieId: number | null; syncEnabled: boolean } | null =
+    (ctx.movieKey === ratingKey ? ctx.movieMapping : null) ??
+    (await deps.db.plexMovieMapping.findUnique({
+      where: { userId_plexRatingKey: { userId: event.userId, plexRatingKey: ratingKey } },
+      select: { movieId: true, syncEnabled: true },
+    }));
   let conflictId: number | undefined;
   if (!mapping) {
     const held = await holdOnOpenConflict(deps, event.userId, ratingKey);

@@ -31,20 +31,28 @@ async function findCandidates(deps: WorkerDeps, query: MovieQuery): Promise<Cand
   const normalized = normalizeTitle(query.title);
   if (!normalized) return [];
   const original = query.originalTitle ? normalizeTitle(query.originalTitle) || normalized : normalized;
+  // The same index-friendly shape as the show query (see match-show.ts findCandidates).
   return deps.db.$queryRaw<CandidateMovie[]>`
-    SELECT id, title, original_title AS "originalTitle", year
-      FROM movies
-     WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
-        OR normalized_title = ${original} OR normalized_title % ${original}
-        OR normalized_original_title = ${normalized} OR normalized_original_title % ${normalized}
-        OR normalized_original_title = ${original} OR normalized_original_title % ${original}
-     ORDER BY GREATEST(
-                similarity(normalized_title, ${normalized}),
-                similarity(normalized_title, ${original}),
-                COALESCE(similarity(normalized_original_title, ${normalized}), 0),
-                COALESCE(similarity(normalized_original_title, ${original}), 0)
-              ) DESC, id
-     LIMIT ${MAX_CANDIDATES}`;
+    WITH hit AS (
+      SELECT id, similarity(normalized_title, ${normalized}) AS s FROM movies
+       WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
+      UNION ALL
+      SELECT id, similarity(normalized_original_title, ${normalized}) FROM movies
+       WHERE normalized_original_title % ${normalized}
+      UNION ALL
+      SELECT id, similarity(normalized_title, ${original}) FROM movies
+       WHERE ${original}::text <> ${normalized}::text
+         AND (normalized_title = ${original} OR normalized_title % ${original})
+      UNION ALL
+      SELECT id, similarity(normalized_original_title, ${original}) FROM movies
+       WHERE ${original}::text <> ${normalized}::text
+         AND (normalized_original_title % ${original})
+    ), best AS (
+      SELECT id, max(s) AS s FROM hit GROUP BY id ORDER BY s DESC, id LIMIT ${MAX_CANDIDATES}
+    )
+    SELECT m.id, m.title, m.original_title AS "originalTitle", m.year
+      FROM best JOIN movies m ON m.id = best.id
+     ORDER BY best.s DESC, m.id`;
 }
 
 async function upsertMapping(

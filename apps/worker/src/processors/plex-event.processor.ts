@@ -3,6 +3,7 @@ import { Prisma } from '@plexhook/db';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
+import { type EventContext, loadEventContext } from '../handlers/event-context';
 import { describeItem, handlePlexEvent, logRatingKey } from '../handlers/handle-plex-event';
 import type { Outcome } from '../handlers/outcome';
 
@@ -30,73 +31,88 @@ function rawFields(payload: unknown) {
 }
 
 /**
- * Writes the one log row for this job, and the watch in the same transaction. The unique
- * job_id makes a second run of the same job (after a crash or stall) a no-op.
+ * The log row, and the watch with it, in one statement: `ON CONFLICT (job_id) DO NOTHING` makes a
+ * second run of the same job (after a crash or stall) insert nothing, and the watch is inserted
+ * only from the log row this statement inserted, so it cannot be marked twice either. One
+ * statement is one transaction: never a watch without its log row or the reverse.
+ */
+function insertLogSql(ctx: LogContext, outcome: Outcome, item: LoggedItem): Prisma.Sql {
+  const payload = ctx.payload === undefined || ctx.payload === null ? null : JSON.stringify(ctx.payload);
+  const log = Prisma.sql`
+    INSERT INTO plex_webhook_logs
+           (user_id, job_id, event_type, plex_rating_key, plex_title, payload, status, action_taken,
+            error_message, conflict_id, duration_ms, received_at)
+    VALUES (${ctx.userId}::int, ${ctx.jobId}::text, ${item.eventType}::text, ${item.plexRatingKey}::text,
+            ${item.plexTitle}::text, ${payload}::jsonb, ${outcome.status}::webhook_status,
+            ${outcome.action}::webhook_action, ${outcome.message ?? null}::text,
+            ${outcome.conflictId ?? null}::int, ${Math.round(performance.now() - ctx.started)}::int,
+            ${ctx.receivedAt}::timestamptz)
+    ON CONFLICT (job_id) DO NOTHING
+    RETURNING id`;
+  if (outcome.episodeWatch && ctx.userId !== null) {
+    const w = outcome.episodeWatch;
+    return Prisma.sql`
+      WITH log AS (${log}),
+           watch AS (
+             INSERT INTO episode_watches (user_id, episode_id, watched_at, source, webhook_log_id)
+             SELECT ${ctx.userId}::int, ${w.episodeId}::int, ${w.watchedAt}::timestamptz,
+                    'plex_webhook'::watch_source, id
+               FROM log
+             RETURNING webhook_log_id)
+      SELECT id FROM log`;
+  }
+  if (outcome.movieWatch && ctx.userId !== null) {
+    const w = outcome.movieWatch;
+    return Prisma.sql`
+      WITH log AS (${log}),
+           watch AS (
+             INSERT INTO movie_watches (user_id, movie_id, watched_at, source, webhook_log_id)
+             SELECT ${ctx.userId}::int, ${w.movieId}::int, ${w.watchedAt}::timestamptz,
+                    'plex_webhook'::watch_source, id
+               FROM log
+             RETURNING webhook_log_id)
+      SELECT id FROM log`;
+  }
+  return log;
+}
+
+type LoggedItem = { plexRatingKey: string | null; plexTitle: string | null; eventType: string | null };
+
+/**
+ * Writes the one log row for this job, and the watch in the same statement. The unique job_id
+ * makes a second run of the same job (after a crash or stall) a no-op that answers with what the
+ * first run recorded.
  */
 async function recordOutcome(
   deps: WorkerDeps,
   ctx: LogContext,
   outcome: Outcome,
-  item: { plexRatingKey: string | null; plexTitle: string | null; eventType: string | null },
+  item: LoggedItem,
 ): Promise<PlexWebhookResult> {
-  const data: Prisma.PlexWebhookLogUncheckedCreateInput = {
-    userId: ctx.userId,
-    jobId: ctx.jobId,
-    eventType: item.eventType,
-    plexRatingKey: item.plexRatingKey,
-    plexTitle: item.plexTitle,
-    payload: (ctx.payload ?? Prisma.DbNull) as Prisma.InputJsonValue,
-    status: outcome.status,
-    actionTaken: outcome.action,
-    errorMessage: outcome.message ?? null,
-    conflictId: outcome.conflictId ?? null,
-    durationMs: Math.round(performance.now() - ctx.started),
-    receivedAt: ctx.receivedAt,
-  };
-  try {
-    const log = await deps.db.$transaction(async (tx) => {
-      if (
-        outcome.conflictId &&
-        (outcome.action === 'conflict_pending' || outcome.action === 'conflict_created')
-      ) {
-        // Holding a scrobble on a conflict races with its resolution, which replays the rows held
-        // at commit time. FOR SHARE waits for a resolving transaction; if it resolved the
-        // conflict meanwhile, this row would never be replayed, so handle the webhook again.
-        const [conflict] = await tx.$queryRaw<{ resolved: boolean }[]>`
-          SELECT resolved FROM plex_conflicts WHERE id = ${outcome.conflictId} FOR SHARE`;
-        if (conflict?.resolved) throw new ConflictResolvedMeanwhile();
-      }
-      const row = await tx.plexWebhookLog.create({ data, select: { id: true } });
-      if (outcome.episodeWatch && ctx.userId !== null) {
-        await tx.episodeWatch.create({
-          data: {
-            userId: ctx.userId,
-            episodeId: outcome.episodeWatch.episodeId,
-            watchedAt: outcome.episodeWatch.watchedAt,
-            webhookLogId: row.id,
-          },
-        });
-      }
-      if (outcome.movieWatch && ctx.userId !== null) {
-        await tx.movieWatch.create({
-          data: {
-            userId: ctx.userId,
-            movieId: outcome.movieWatch.movieId,
-            watchedAt: outcome.movieWatch.watchedAt,
-            webhookLogId: row.id,
-          },
-        });
-      }
-      return row;
+  const insert = insertLogSql(ctx, outcome, item);
+  let rows: { id: number }[];
+  if (
+    outcome.conflictId &&
+    (outcome.action === 'conflict_pending' || outcome.action === 'conflict_created')
+  ) {
+    rows = await deps.db.$transaction(async (tx) => {
+      // Holding a scrobble on a conflict races with its resolution, which replays the rows held
+      // at commit time. FOR SHARE waits for a resolving transaction; if it resolved the
+      // conflict meanwhile, this row would never be replayed, so handle the webhook again.
+      const [conflict] = await tx.$queryRaw<{ resolved: boolean }[]>`
+        SELECT resolved FROM plex_conflicts WHERE id = ${outcome.conflictId} FOR SHARE`;
+      if (conflict?.resolved) throw new ConflictResolvedMeanwhile();
+      return tx.$queryRaw<{ id: number }[]>(insert);
     });
-    return { logId: log.id, status: outcome.status, action: outcome.action, message: outcome.message };
-  } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const existing = await deps.db.plexWebhookLog.findUnique({ where: { jobId: ctx.jobId } });
-      if (existing) return fromLog(existing);
-    }
-    throw err;
+  } else {
+    rows = await deps.db.$queryRaw<{ id: number }[]>(insert);
   }
+  const row = rows[0];
+  if (row) return { logId: row.id, status: outcome.status, action: outcome.action, message: outcome.message };
+  // Nothing inserted: another run of this job logged it first. Answer with what it recorded.
+  const existing = await deps.db.plexWebhookLog.findUnique({ where: { jobId: ctx.jobId } });
+  if (existing) return fromLog(existing);
+  throw new Error(`job ${ctx.jobId}: its log row was neither inserted nor found`);
 }
 
 class ConflictResolvedMeanwhile extends Error {
@@ -127,10 +143,6 @@ function isFinalAttempt(job: Job): boolean {
 export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<PlexWebhookResult> {
   const started = performance.now();
   const jobId = job.id ?? `anonymous-${job.timestamp}`;
-
-  // Already handled (the worker died between commit and ack): answer with what was recorded.
-  const done = await deps.db.plexWebhookLog.findUnique({ where: { jobId } });
-  if (done) return fromLog(done);
 
   const data = PlexWebhookJobSchema.safeParse(job.data);
   if (!data.success) {
@@ -188,9 +200,16 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
       payload: parsed.payload,
       isReplay: replayOfLogId !== undefined,
     };
+    // One statement reads the log row of an earlier run, the config, the mapping and the episode.
+    let context: EventContext | undefined = await loadEventContext(deps, jobId, userId, parsed.payload);
+    // Already handled (the worker died between commit and ack): answer with what was recorded,
+    // before doing any of the work (a Plex server lookup, a conflict) a second time.
+    if (context.done) return fromLog(context.done);
     // Twice at most: a conflict resolved under us leaves a mapping for the second pass.
     for (let pass = 1; ; pass++) {
-      const outcome = await handlePlexEvent(deps, event);
+      const outcome = await handlePlexEvent(deps, event, context);
+      // A second pass reads everything again: the resolution changed it.
+      context = undefined;
       try {
         return await recordOutcome(deps, ctx, outcome, item);
       } catch (err) {
