@@ -9,7 +9,7 @@ import {
   normalizeTitle,
   scoreMovieCandidates,
 } from '@plexhook/core';
-import type { MatchMethod, PlexMovieMapping } from '@plexhook/db';
+import { type MatchMethod, type PlexMovieMapping, upsertMovieMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
 
@@ -55,28 +55,30 @@ async function findCandidates(deps: WorkerDeps, query: MovieQuery): Promise<Cand
      ORDER BY best.s DESC, m.id`;
 }
 
-async function upsertMapping(
+/** The worker's automatic mapping; if one exists already (a concurrent worker), it is kept. */
+function upsertMapping(
   deps: WorkerDeps,
   ref: MovieRef,
   movieId: number,
   method: MatchMethod,
   confidence: number,
 ): Promise<PlexMovieMapping> {
-  // Upsert: a concurrent worker may have mapped the same movie a moment ago; both agree.
-  return deps.db.plexMovieMapping.upsert({
-    where: { userId_plexRatingKey: { userId: ref.userId, plexRatingKey: ref.ratingKey } },
-    create: {
-      userId: ref.userId,
-      plexRatingKey: ref.ratingKey,
-      plexGuid: ref.guid ?? null,
-      plexTitle: ref.title,
-      plexYear: ref.year ?? null,
+  const { userId, ratingKey, guid, title, year } = ref;
+  return saveMapping(
+    deps.db,
+    {
+      userId,
+      plexRatingKey: ratingKey,
+      plexGuid: guid ?? null,
+      plexTitle: title,
+      plexYear: year ?? null,
       movieId,
       matchMethod: method,
       matchConfidence: confidence,
+      syncEnabled: true,
     },
-    update: {},
-  });
+    'keep',
+  );
 }
 
 /**

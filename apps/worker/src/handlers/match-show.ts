@@ -9,7 +9,7 @@ import {
   type ShowQuery,
   scoreCandidates,
 } from '@plexhook/core';
-import type { MatchMethod, PlexShowMapping } from '@plexhook/db';
+import { type MatchMethod, type PlexShowMapping, upsertMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
 
@@ -124,28 +124,30 @@ async function loadCandidates(deps: WorkerDeps, ids: number[], query: ShowQuery)
   }));
 }
 
-async function upsertMapping(
+/** The worker's automatic mapping; if one exists already (a concurrent worker), it is kept. */
+function upsertMapping(
   deps: WorkerDeps,
   ref: ShowRef,
   tvshowId: number,
   method: MatchMethod,
   confidence: number,
 ): Promise<PlexShowMapping> {
-  // Upsert: a concurrent worker may have mapped the same show a moment ago; both agree.
-  return deps.db.plexShowMapping.upsert({
-    where: { userId_plexRatingKey: { userId: ref.userId, plexRatingKey: ref.ratingKey } },
-    create: {
-      userId: ref.userId,
-      plexRatingKey: ref.ratingKey,
-      plexGuid: ref.guid ?? null,
-      plexTitle: ref.title,
-      plexYear: ref.year ?? null,
+  const { userId, ratingKey, guid, title, year } = ref;
+  return saveMapping(
+    deps.db,
+    {
+      userId,
+      plexRatingKey: ratingKey,
+      plexGuid: guid ?? null,
+      plexTitle: title,
+      plexYear: year ?? null,
       tvshowId,
       matchMethod: method,
       matchConfidence: confidence,
+      syncEnabled: true,
     },
-    update: {},
-  });
+    'keep',
+  );
 }
 
 /**

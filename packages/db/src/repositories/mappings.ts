@@ -119,22 +119,36 @@ export type MovieMappingInput = MappingFields & {
   movieId: number | null;
 };
 
-/** One mapping per (user, Plex rating key): a newer decision replaces the old one. */
-export async function upsertMapping(db: DbOrTx, input: MappingInput): Promise<PlexShowMapping> {
+/**
+ * How an existing mapping meets a new one: a person's decision `replace`s it; the worker's
+ * automatic match `keep`s it (a concurrent worker or a person decided a moment ago).
+ */
+export type OnExistingMapping = 'replace' | 'keep';
+
+/** One mapping per (user, Plex rating key). */
+export async function upsertMapping(
+  db: DbOrTx,
+  input: MappingInput,
+  onExisting: OnExistingMapping = 'replace',
+): Promise<PlexShowMapping> {
   const { userId, plexRatingKey, ...rest } = input;
   return db.plexShowMapping.upsert({
     where: { userId_plexRatingKey: { userId, plexRatingKey } },
     create: input,
-    update: rest,
+    update: onExisting === 'replace' ? rest : {},
   });
 }
 
 /** Like upsertMapping, for a Plex movie (its own rating key). */
-export async function upsertMovieMapping(db: DbOrTx, input: MovieMappingInput): Promise<PlexMovieMapping> {
+export async function upsertMovieMapping(
+  db: DbOrTx,
+  input: MovieMappingInput,
+  onExisting: OnExistingMapping = 'replace',
+): Promise<PlexMovieMapping> {
   const { userId, plexRatingKey, ...rest } = input;
   return db.plexMovieMapping.upsert({
     where: { userId_plexRatingKey: { userId, plexRatingKey } },
     create: input,
-    update: rest,
+    update: onExisting === 'replace' ? rest : {},
   });
 }
