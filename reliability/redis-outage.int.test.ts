@@ -62,7 +62,9 @@ test('Redis stop/start during ingest: spooled, drained, nothing lost or doubled'
     notes: `${spooledDuringOutage} answered from the local spool while Redis was down`,
   });
   expect(accepted).toHaveLength(sent);
-  expect(spooledDuringOutage).toBe(PHASE);
+  // Every webhook of the outage phase was spooled; under load a few of the first phase may be
+  // too (an enqueue slower than ENQUEUE_TIMEOUT_MS is spooled rather than waited for).
+  expect(spooledDuringOutage).toBeGreaterThanOrEqual(PHASE);
   expect(r.lost).toBe(0);
   expect(extra).toBe(0);
   expect(r.marked).toBe(sent);

@@ -29,11 +29,12 @@ const env = () => ({
 test('development: prints a generated admin token once, serves, and stops on SIGTERM', async () => {
   const app = spawnApp('dashboard', { ...env(), NODE_ENV: 'development', ADMIN_TOKEN: '' });
   try {
-    const out = await waitFor(
-      async () => (/dashboard listening/.test(app.output()) ? app.output() : null),
-      30_000,
-    );
-    expect(out).toMatch(/No ADMIN_TOKEN set: generated one/);
+    // The log line and the printed token are separate writes: wait for both, in any order.
+    const out = await waitFor(async () => {
+      const text = app.output();
+      return /dashboard listening/.test(text) && /Use "Authorization: Bearer/.test(text) ? text : null;
+    }, 30_000);
+    expect(out.match(/No ADMIN_TOKEN set: generated one/g)).toHaveLength(1);
     const token = /generated one[^\n]*\n\s+(\S+)/.exec(out)?.[1];
     expect(token?.length).toBeGreaterThanOrEqual(32);
   } finally {
