@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret } from '@plexhook/db';
+import { createPgPool } from '@plexhook/db/src/lite';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
@@ -177,4 +178,28 @@ test('no log line contains the secret', async () => {
   expect(logLines.length).toBeGreaterThan(5);
   for (const line of logLines) expect(line).not.toContain(secret);
   expect(logLines.join('\n')).toContain('/api/plex/webhook');
+});
+
+test('database unreachable and the secret not cached: 503 with a reason, not a 500', async () => {
+  const deadPool = createPgPool('postgresql://postgres@127.0.0.1:1/none', { connectionTimeoutMillis: 500 });
+  const app = createIngestApp({
+    config: IngestConfigSchema.parse({}),
+    pool: deadPool,
+    redis: q.redis,
+    queue: q.queue,
+    logger: pino({ level: 'silent' }),
+    metrics: createIngestMetrics(),
+    lookupSecret: createSecretLookup(deadPool, 30_000),
+  });
+  const other = await listen(app);
+  try {
+    const form = new FormData();
+    form.set('payload', JSON.stringify(buildPlexPayload()));
+    const res = await fetch(`${other.url}/api/plex/webhook?secret=${secret}`, { method: 'POST', body: form });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(/cannot check the secret/);
+  } finally {
+    await other.close();
+    await deadPool.end();
+  }
 });

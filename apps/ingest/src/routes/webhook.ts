@@ -106,7 +106,11 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
     const secret = req.query.secret;
     const userId =
       typeof secret === 'string' && secret.length > 0 && secret.length <= 512
-        ? await deps.lookupSecret(secret)
+        ? await deps.lookupSecret(secret).catch(() => {
+            // Database away and the secret not cached: we cannot tell who this is. A 503 says
+            // "try again" honestly; accepting an unauthenticated webhook would not be safe.
+            throw new HttpError(503, 'cannot check the secret right now, webhook not accepted');
+          })
         : null;
     if (userId === null) {
       // consume() rejects once the points are spent; the next request is refused above.
