@@ -3,7 +3,7 @@
 // plus its candidate query alone and PostgreSQL's plan for it.
 import { normalizeTitle, showQueryFromMetadata, splitTitleYear } from '@plexhook/core';
 import { buildPlexPayload } from '@plexhook/core/src/testing';
-import type { Db } from '@plexhook/db';
+import { type Db, Prisma } from '@plexhook/db';
 import pino from 'pino';
 import { WorkerConfigSchema } from '../apps/worker/src/config';
 import { findCandidates, resolveShow } from '../apps/worker/src/handlers/match-show';
@@ -46,7 +46,9 @@ function capturingDb(db: Db): { db: Db; last(): { sql: string; values: unknown[]
     get(target, prop, receiver) {
       if (prop === '$queryRaw') {
         return (strings: TemplateStringsArray, ...values: unknown[]) => {
-          last = { sql: strings.reduce((acc, part, k) => `${acc}$${k}${part}`), values };
+          // Prisma.sql flattens nested fragments (the shared candidate CTE) into $n placeholders.
+          const query = Prisma.sql(strings, ...values);
+          last = { sql: query.text, values: query.values };
           return target.$queryRaw(strings, ...values);
         };
       }

@@ -6,12 +6,12 @@ import {
   externalIdLookups,
   type MovieMatchDecision,
   type MovieQuery,
-  normalizeTitle,
   scoreMovieCandidates,
 } from '@plexhook/core';
 import { type MatchMethod, type PlexMovieMapping, upsertMovieMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
+import { bestTitleHits, searchedTitles } from './title-candidates';
 
 export type MovieRef = {
   userId: number;
@@ -25,31 +25,11 @@ export type MovieResolution =
   | { kind: 'mapped'; mapping: PlexMovieMapping; conflictId?: number }
   | { kind: 'conflict'; conflictId: number; created: boolean };
 
-const MAX_CANDIDATES = 20;
-
 async function findCandidates(deps: WorkerDeps, query: MovieQuery): Promise<CandidateMovie[]> {
-  const normalized = normalizeTitle(query.title);
-  if (!normalized) return [];
-  const original = query.originalTitle ? normalizeTitle(query.originalTitle) || normalized : normalized;
-  // The same index-friendly shape as the show query (see match-show.ts findCandidates).
-  return deps.db.$queryRaw<CandidateMovie[]>`
-    WITH hit AS (
-      SELECT id, similarity(normalized_title, ${normalized}) AS s FROM movies
-       WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
-      UNION ALL
-      SELECT id, similarity(normalized_original_title, ${normalized}) FROM movies
-       WHERE normalized_original_title % ${normalized}
-      UNION ALL
-      SELECT id, similarity(normalized_title, ${original}) FROM movies
-       WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_title = ${original} OR normalized_title % ${original})
-      UNION ALL
-      SELECT id, similarity(normalized_original_title, ${original}) FROM movies
-       WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_original_title % ${original})
-    ), best AS (
-      SELECT id, max(s) AS s FROM hit GROUP BY id ORDER BY s DESC, id LIMIT ${MAX_CANDIDATES}
-    )
+  const titles = searchedTitles(query.title, query.originalTitle);
+  if (!titles) return [];
+  // The same index-friendly candidate search as for shows (title-candidates.ts).
+  return deps.db.$queryRaw<CandidateMovie[]>`${bestTitleHits('movies', titles)}
     SELECT m.id, m.title, m.original_title AS "originalTitle", m.year
       FROM best JOIN movies m ON m.id = best.id
      ORDER BY best.s DESC, m.id`;

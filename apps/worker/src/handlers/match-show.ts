@@ -5,13 +5,13 @@ import {
   type ExternalIds,
   externalIdLookups,
   type IdDecision,
-  normalizeTitle,
   type ShowQuery,
   scoreCandidates,
 } from '@plexhook/core';
 import { type MatchMethod, type PlexShowMapping, upsertMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
+import { bestTitleHits, searchedTitles } from './title-candidates';
 
 export type ShowRef = {
   userId: number;
@@ -36,23 +36,11 @@ async function findByExternalIds(deps: WorkerDeps, ids: ExternalIds): Promise<Id
   return decideByExternalIds(lookups, rows);
 }
 
-// Trigram similarity over the indexed normalised titles (pg_trgm's `%` uses the GIN indexes), so
-// the first match of a new show costs index probes, not a scan of the catalogue. One branch per
-// (column, searched title), each answerable by its own index: an OR across columns makes the
-// planner scan the whole table. The branches for Plex's original title are skipped (one-time
-// filter) when it is the same as the title. A show found by several branches counts once, with
-// its best similarity. `=` is kept only where a btree serves it (normalized_title): on the
-// original title, `%` alone finds every equal title (a normalised title is letters, digits and
-// spaces, so it has trigrams), and an OR with `=` there tempts the planner into a table scan.
-// Ordering by the best matching branch equals the old GREATEST over all four similarities: a
-// branch that did not match is below the threshold, hence below one that did.
-// One tagged $queryRaw with plain values: bench/matching-scale.ts EXPLAINs exactly this SQL.
-const MAX_CANDIDATES = 20;
+// Candidates by title (title-candidates.ts) with the catalogue's episode at the query's S/E.
+// bench/matching-scale.ts EXPLAINs exactly the SQL this $queryRaw sends.
 export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<CandidateShow[]> {
-  const normalized = normalizeTitle(query.title);
-  if (!normalized) return [];
-  // Plex's original title (from its server), when it has one, finds the show under that name.
-  const original = query.originalTitle ? normalizeTitle(query.originalTitle) || normalized : normalized;
+  const titles = searchedTitles(query.title, query.originalTitle);
+  if (!titles) return [];
   const rows = await deps.db.$queryRaw<
     {
       id: number;
@@ -61,23 +49,7 @@ export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promis
       show_start_date: Date | null;
       show_end_date: Date | null;
     }[]
-  >`WITH hit AS (
-      SELECT id, similarity(normalized_title, ${normalized}) AS s FROM tvshows
-       WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
-      UNION ALL
-      SELECT id, similarity(normalized_original_title, ${normalized}) FROM tvshows
-       WHERE normalized_original_title % ${normalized}
-      UNION ALL
-      SELECT id, similarity(normalized_title, ${original}) FROM tvshows
-       WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_title = ${original} OR normalized_title % ${original})
-      UNION ALL
-      SELECT id, similarity(normalized_original_title, ${original}) FROM tvshows
-       WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_original_title % ${original})
-    ), best AS (
-      SELECT id, max(s) AS s FROM hit GROUP BY id ORDER BY s DESC, id LIMIT ${MAX_CANDIDATES}
-    )
+  >`${bestTitleHits('tvshows', titles)}
     SELECT t.id, t.title, t.original_title, t.show_start_date, t.show_end_date
       FROM best JOIN tvshows t ON t.id = best.id
      ORDER BY best.s DESC, t.id`;

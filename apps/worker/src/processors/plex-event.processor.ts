@@ -49,31 +49,35 @@ function insertLogSql(ctx: LogContext, outcome: Outcome, item: LoggedItem): Pris
             ${ctx.receivedAt}::timestamptz)
     ON CONFLICT (job_id) DO NOTHING
     RETURNING id`;
-  if (outcome.episodeWatch && ctx.userId !== null) {
-    const w = outcome.episodeWatch;
-    return Prisma.sql`
-      WITH log AS (${log}),
-           watch AS (
-             INSERT INTO episode_watches (user_id, episode_id, watched_at, source, webhook_log_id)
-             SELECT ${ctx.userId}::int, ${w.episodeId}::int, ${w.watchedAt}::timestamptz,
-                    'plex_webhook'::watch_source, id
-               FROM log
-             RETURNING webhook_log_id)
-      SELECT id FROM log`;
+  const watch = watchInsert(outcome);
+  if (!watch || ctx.userId === null) return log;
+  return Prisma.sql`
+    WITH log AS (${log}),
+         watch AS (
+           INSERT INTO ${watch.table} (user_id, ${watch.column}, watched_at, source, webhook_log_id)
+           SELECT ${ctx.userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
+                  'plex_webhook'::watch_source, id
+             FROM log
+           RETURNING webhook_log_id)
+    SELECT id FROM log`;
+}
+
+/** The watch row an outcome asks for: its table and item column come from this closed set. */
+function watchInsert(outcome: Outcome) {
+  if (outcome.episodeWatch) {
+    const { episodeId, watchedAt } = outcome.episodeWatch;
+    return {
+      table: Prisma.raw('episode_watches'),
+      column: Prisma.raw('episode_id'),
+      itemId: episodeId,
+      watchedAt,
+    };
   }
-  if (outcome.movieWatch && ctx.userId !== null) {
-    const w = outcome.movieWatch;
-    return Prisma.sql`
-      WITH log AS (${log}),
-           watch AS (
-             INSERT INTO movie_watches (user_id, movie_id, watched_at, source, webhook_log_id)
-             SELECT ${ctx.userId}::int, ${w.movieId}::int, ${w.watchedAt}::timestamptz,
-                    'plex_webhook'::watch_source, id
-               FROM log
-             RETURNING webhook_log_id)
-      SELECT id FROM log`;
+  if (outcome.movieWatch) {
+    const { movieId, watchedAt } = outcome.movieWatch;
+    return { table: Prisma.raw('movie_watches'), column: Prisma.raw('movie_id'), itemId: movieId, watchedAt };
   }
-  return log;
+  return null;
 }
 
 type LoggedItem = { plexRatingKey: string | null; plexTitle: string | null; eventType: string | null };
