@@ -13,7 +13,16 @@ import {
 } from './lib/benchdb';
 import { type BenchContext, ingestEnv } from './lib/context';
 import { type Bodies, buildBodies, type LoadSummary, runLoad, summarize } from './lib/load';
-import { cpuSeconds, freePort, machineCpu, type Proc, sleep, spawnTs, waitHttp } from './lib/procs';
+import {
+  cpuSeconds,
+  freePort,
+  machineCpu,
+  type Proc,
+  postgresCpuSeconds,
+  sleep,
+  spawnTs,
+  waitHttp,
+} from './lib/procs';
 import { table } from './lib/report';
 
 export type E2eRow = {
@@ -40,8 +49,9 @@ export type E2eRow = {
   };
   counters?: PgCounters;
   ratioToNoop?: number;
-  /** CPU milliseconds per scrobble: worker processes (all), ingest, and the whole machine. */
-  cpuMsPerScrobble: { workers: number; ingest: number; machine: number };
+  /** CPU milliseconds per scrobble: worker processes (all), ingest, PostgreSQL (all its
+   * processes), redis-server, and the whole machine. */
+  cpuMsPerScrobble: { workers: number; ingest: number; postgres: number; redis: number; machine: number };
   /** Share of the machine's CPU (all cores) busy during the run. */
   machineBusy: number;
 };
@@ -181,10 +191,13 @@ async function runConfig(ctx: BenchContext, cfg: Config, name: string, run: Run)
   // Settled before the workers start: the TRUNCATE's and seeding's counts are all in.
   const before = await settledCounters(ctx.bench.name);
   const workers = await startWorkers(ctx, cfg, run.prefix, run.n);
+  const redisPid = Number(/process_id:(\d+)/.exec(await ctx.redis.info('server'))?.[1] ?? 0);
   try {
     const cpu0 = {
       workers: workers.map((w) => cpuSeconds(w.pid)),
       ingest: cpuSeconds(run.ingest.pid),
+      postgres: postgresCpuSeconds(),
+      redis: cpuSeconds(redisPid),
       machine: machineCpu(),
     };
     const cpuUsed = () => {
@@ -193,6 +206,8 @@ async function runConfig(ctx: BenchContext, cfg: Config, name: string, run: Run)
       return {
         workers: workers.reduce((a, w, k) => a + cpuSeconds(w.pid) - cpu0.workers[k]!, 0),
         ingest: cpuSeconds(run.ingest.pid) - cpu0.ingest,
+        postgres: postgresCpuSeconds() - cpu0.postgres,
+        redis: cpuSeconds(redisPid) - cpu0.redis,
         machine: machineSeconds,
         busy: (m.busy - cpu0.machine.busy) / Math.max(1, m.total - cpu0.machine.total),
       };
@@ -265,9 +280,15 @@ async function runConfig(ctx: BenchContext, cfg: Config, name: string, run: Run)
   }
 }
 
-function perScrobbleCpu(used: { workers: number; ingest: number; machine: number }, n: number) {
+function perScrobbleCpu(used: E2eRow['cpuMsPerScrobble'], n: number): E2eRow['cpuMsPerScrobble'] {
   const ms = (s: number) => (s * 1000) / Math.max(1, n);
-  return { workers: ms(used.workers), ingest: ms(used.ingest), machine: ms(used.machine) };
+  return {
+    workers: ms(used.workers),
+    ingest: ms(used.ingest),
+    postgres: ms(used.postgres),
+    redis: ms(used.redis),
+    machine: ms(used.machine),
+  };
 }
 
 async function runPaced(ctx: BenchContext, run: Omit<Run, 'bodies' | 'n'>): Promise<PacedResult> {
@@ -316,6 +337,8 @@ export function printE2e(r: E2eResult): string {
         'rows inserted/scrobble',
         'CPU ms/scrobble worker',
         'ingest',
+        'postgres',
+        'redis',
         'machine',
         'machine busy',
       ],
@@ -333,6 +356,8 @@ export function printE2e(r: E2eResult): string {
         x.perScrobble?.tupInserted,
         x.cpuMsPerScrobble.workers,
         x.cpuMsPerScrobble.ingest,
+        x.cpuMsPerScrobble.postgres,
+        x.cpuMsPerScrobble.redis,
         x.cpuMsPerScrobble.machine,
         `${Math.round(x.machineBusy * 100)}%`,
       ]),

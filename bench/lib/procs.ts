@@ -1,7 +1,7 @@
 // Child processes for the benchmarks: the real apps (as `npm start` runs them: node + tsx) and
 // the bench-only servers, each with its own environment. Every process is stopped by its pid.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -147,6 +147,26 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU seconds used by every PostgreSQL process of this machine (postmaster, backends, background
+ * workers), plus what exited children already handed to their parent: take deltas around a run.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return ticks / 100;
 }
 
 /** Busy and total jiffies of the whole machine (every core), from /proc/stat. */

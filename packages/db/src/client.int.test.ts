@@ -1,4 +1,5 @@
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
+import { createPrismaClient, Prisma, preparedQuery } from './index';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -54,4 +55,50 @@ test('at most one unresolved conflict per (user, rating key)', async () => {
   await expect(t.db.plexConflict.create({ data: base })).rejects.toMatchObject({ code: 'P2002' });
   await t.db.plexConflict.update({ where: { id: first.id }, data: { resolved: true } });
   await expect(t.db.plexConflict.create({ data: base })).resolves.toMatchObject({ resolved: false });
+});
+
+test('preparedQuery runs a named statement on the pool: parsed once per connection, pg-typed rows', async () => {
+  // One connection, so the session that prepared the statement is the one asked about it.
+  const db = createPrismaClient(t.url, { poolMax: 1 });
+  try {
+    const user = await db.user.create({ data: { name: 'carol' } });
+    const sql = (id: number) =>
+      Prisma.sql`SELECT id, name, created_at, ARRAY['a', 'b']::text[] AS tags FROM users WHERE id = ${id}::int`;
+    for (let i = 0; i < 3; i++) {
+      const rows = await preparedQuery<{ id: number; name: string; created_at: Date; tags: string[] }>(
+        db,
+        sql(user.id),
+      );
+      expect(rows).toEqual([{ id: user.id, name: 'carol', created_at: user.createdAt, tags: ['a', 'b'] }]);
+    }
+    const prepared = await db.$queryRaw<{ name: string; statement: string }[]>`
+      SELECT name, statement FROM pg_prepared_statements ORDER BY statement`;
+    expect(prepared).toEqual([
+      { name: expect.stringMatching(/^plexhook_[0-9a-f]{16}$/), statement: sql(0).text },
+    ]);
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+test('preparedQuery inside a transaction runs on the transaction', async () => {
+  const user = await t.db.user.create({ data: { name: 'dave' } });
+  await expect(
+    t.db.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: user.id }, data: { name: 'dave2' } });
+      const rows = await preparedQuery<{ name: string }>(
+        tx,
+        Prisma.sql`SELECT name FROM users WHERE id = ${user.id}::int`,
+      );
+      expect(rows).toEqual([{ name: 'dave2' }]);
+      throw new Error('roll back');
+    }),
+  ).rejects.toThrow('roll back');
+  expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).name).toBe('dave');
+});
+
+test('webhook log rows keep a typical payload inline (toast_tuple_target)', async () => {
+  const [row] = await t.db.$queryRaw<{ reloptions: string[] }[]>`
+    SELECT reloptions FROM pg_class WHERE relname = 'plex_webhook_logs'`;
+  expect(row!.reloptions).toContain('toast_tuple_target=4096');
 });

@@ -28,9 +28,11 @@ export function createPgPool(
  * created through the Prisma client, so the two cannot drift apart unnoticed.
  */
 export async function findUserIdBySecretHash(pool: Pool, digest: string): Promise<number | null> {
-  const { rows } = await pool.query<{ user_id: number }>(
-    'SELECT user_id FROM plex_config WHERE webhook_secret_hash = $1',
-    [digest],
-  );
+  // Named: prepared once per connection instead of parsed and planned on every lookup.
+  const { rows } = await pool.query<{ user_id: number }>({
+    name: 'plexhook_user_by_secret_hash',
+    text: 'SELECT user_id FROM plex_config WHERE webhook_secret_hash = $1',
+    values: [digest],
+  });
   return rows[0]?.user_id ?? null;
 }

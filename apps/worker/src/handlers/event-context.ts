@@ -1,5 +1,5 @@
 import type { PlexPayload } from '@plexhook/core';
-import type { PlexConfig } from '@plexhook/db';
+import { type PlexConfig, Prisma, preparedQuery } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 
 /** The part of a user's plex_config that handling a webhook reads. */
@@ -83,7 +83,9 @@ export async function loadEventContext(
     showKey !== null && isInt4(m?.parentIndex) && isInt4(m?.index)
       ? { season: m.parentIndex, number: m.index }
       : null;
-  const [row] = await deps.db.$queryRaw<Row[]>`
+  const [row] = await preparedQuery<Row>(
+    deps.db,
+    Prisma.sql`
     SELECT l.id AS log_id, l.status::text AS log_status, l.action_taken::text AS log_action,
            l.error_message AS log_error,
            c.user_id IS NOT NULL AS has_config, c.enabled, c.plex_usernames, c.auto_mark_watched,
@@ -100,7 +102,8 @@ export async function loadEventContext(
              ON e.tvshow_id = sm.tvshow_id AND e.season_number = ${episodeAt?.season ?? null}::int
             AND e.episode_number = ${episodeAt?.number ?? null}::int
       LEFT JOIN plex_movie_mappings mm
-             ON mm.user_id = c.user_id AND mm.plex_rating_key = ${movieKey}::text`;
+             ON mm.user_id = c.user_id AND mm.plex_rating_key = ${movieKey}::text`,
+  );
   if (!row) throw new Error('event context query returned no row');
   return {
     done:

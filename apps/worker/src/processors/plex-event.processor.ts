@@ -1,5 +1,5 @@
 import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
-import { Prisma } from '@plexhook/db';
+import { Prisma, preparedQuery } from '@plexhook/db';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
@@ -109,7 +109,7 @@ async function recordOutcome(
       return tx.$queryRaw<{ id: number }[]>(insert);
     });
   } else {
-    rows = await deps.db.$queryRaw<{ id: number }[]>(insert);
+    rows = await preparedQuery<{ id: number }>(deps.db, insert);
   }
   const row = rows[0];
   if (row) return { logId: row.id, status: outcome.status, action: outcome.action, message: outcome.message };
