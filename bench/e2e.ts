@@ -159,6 +159,11 @@ export async function benchE2e(ctx: BenchContext, only?: 'paced'): Promise<E2eRe
     await runLoad({ url, connections: CONNECTIONS, amount: 500 }, buildBodies(ctx, 500, 5_000_000));
     await deletePrefix(ctx.redis, prefix);
 
+    // An idle backend may hold its statistics for up to 10 s before it reports them (the seed's
+    // connections, the warm-up's): wait until the counters have been still for 11 s, once, so the
+    // first configuration's deltas do not include them.
+    await settledCounters(ctx.bench.name, { quietMs: 11_000 });
+
     const configs: Config[] = only
       ? []
       : [

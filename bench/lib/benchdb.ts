@@ -197,15 +197,21 @@ export async function pgCounters(dbName: string): Promise<PgCounters> {
   };
 }
 
-export async function settledCounters(dbName: string, maxWaitMs = 12_000): Promise<PgCounters> {
+export async function settledCounters(
+  dbName: string,
+  { quietMs = 1_000, maxWaitMs = 12_000 }: { quietMs?: number; maxWaitMs?: number } = {},
+): Promise<PgCounters> {
   let last = await pgCounters(dbName);
-  const deadline = Date.now() + maxWaitMs;
+  let quietSince = Date.now();
+  const deadline = Date.now() + Math.max(maxWaitMs, quietMs + 2_000);
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = await pgCounters(dbName);
     // Our own two reads add exactly two transactions between reads.
     if (now.xacts - last.xacts <= 2 && now.idxScan === last.idxScan && now.tupInserted === last.tupInserted) {
-      return now;
+      if (Date.now() - quietSince >= quietMs) return now;
+    } else {
+      quietSince = Date.now();
     }
     last = now;
   }

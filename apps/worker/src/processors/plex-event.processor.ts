@@ -1,11 +1,11 @@
 import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
-import { Prisma, preparedQuery } from '@plexhook/db';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { type EventContext, loadEventContext } from '../handlers/event-context';
 import { describeItem, handlePlexEvent, logRatingKey } from '../handlers/handle-plex-event';
 import type { Outcome } from '../handlers/outcome';
+import { insertLogSql, type LogWrite, logWriterFor } from './log-writer';
 
 type LogContext = {
   jobId: string;
@@ -30,56 +30,6 @@ function rawFields(payload: unknown) {
   };
 }
 
-/**
- * The log row, and the watch with it, in one statement: `ON CONFLICT (job_id) DO NOTHING` makes a
- * second run of the same job (after a crash or stall) insert nothing, and the watch is inserted
- * only from the log row this statement inserted, so it cannot be marked twice either. One
- * statement is one transaction: never a watch without its log row or the reverse.
- */
-function insertLogSql(ctx: LogContext, outcome: Outcome, item: LoggedItem): Prisma.Sql {
-  const payload = ctx.payload === undefined || ctx.payload === null ? null : JSON.stringify(ctx.payload);
-  const log = Prisma.sql`
-    INSERT INTO plex_webhook_logs
-           (user_id, job_id, event_type, plex_rating_key, plex_title, payload, status, action_taken,
-            error_message, conflict_id, duration_ms, received_at)
-    VALUES (${ctx.userId}::int, ${ctx.jobId}::text, ${item.eventType}::text, ${item.plexRatingKey}::text,
-            ${item.plexTitle}::text, ${payload}::jsonb, ${outcome.status}::webhook_status,
-            ${outcome.action}::webhook_action, ${outcome.message ?? null}::text,
-            ${outcome.conflictId ?? null}::int, ${Math.round(performance.now() - ctx.started)}::int,
-            ${ctx.receivedAt}::timestamptz)
-    ON CONFLICT (job_id) DO NOTHING
-    RETURNING id`;
-  const watch = watchInsert(outcome);
-  if (!watch || ctx.userId === null) return log;
-  return Prisma.sql`
-    WITH log AS (${log}),
-         watch AS (
-           INSERT INTO ${watch.table} (user_id, ${watch.column}, watched_at, source, webhook_log_id)
-           SELECT ${ctx.userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
-                  'plex_webhook'::watch_source, id
-             FROM log
-           RETURNING webhook_log_id)
-    SELECT id FROM log`;
-}
-
-/** The watch row an outcome asks for: its table and item column come from this closed set. */
-function watchInsert(outcome: Outcome) {
-  if (outcome.episodeWatch) {
-    const { episodeId, watchedAt } = outcome.episodeWatch;
-    return {
-      table: Prisma.raw('episode_watches'),
-      column: Prisma.raw('episode_id'),
-      itemId: episodeId,
-      watchedAt,
-    };
-  }
-  if (outcome.movieWatch) {
-    const { movieId, watchedAt } = outcome.movieWatch;
-    return { table: Prisma.raw('movie_watches'), column: Prisma.raw('movie_id'), itemId: movieId, watchedAt };
-  }
-  return null;
-}
-
 type LoggedItem = { plexRatingKey: string | null; plexTitle: string | null; eventType: string | null };
 
 /**
@@ -93,26 +43,36 @@ async function recordOutcome(
   outcome: Outcome,
   item: LoggedItem,
 ): Promise<PlexWebhookResult> {
-  const insert = insertLogSql(ctx, outcome, item);
-  let rows: { id: number }[];
+  const write: LogWrite = {
+    jobId: ctx.jobId,
+    userId: ctx.userId,
+    receivedAt: ctx.receivedAt,
+    payload: ctx.payload,
+    outcome,
+    ...item,
+    durationMs: Math.round(performance.now() - ctx.started),
+  };
+  let id: number | null;
   if (
     outcome.conflictId &&
     (outcome.action === 'conflict_pending' || outcome.action === 'conflict_created')
   ) {
-    rows = await deps.db.$transaction(async (tx) => {
+    id = await deps.db.$transaction(async (tx) => {
       // Holding a scrobble on a conflict races with its resolution, which replays the rows held
       // at commit time. FOR SHARE waits for a resolving transaction; if it resolved the
       // conflict meanwhile, this row would never be replayed, so handle the webhook again.
       const [conflict] = await tx.$queryRaw<{ resolved: boolean }[]>`
         SELECT resolved FROM plex_conflicts WHERE id = ${outcome.conflictId} FOR SHARE`;
       if (conflict?.resolved) throw new ConflictResolvedMeanwhile();
-      return tx.$queryRaw<{ id: number }[]>(insert);
+      const [row] = await tx.$queryRaw<{ id: number }[]>(insertLogSql(write));
+      return row?.id ?? null;
     });
   } else {
-    rows = await preparedQuery<{ id: number }>(deps.db, insert);
+    // Concurrent jobs share one statement here (group commit): see LogWriter.
+    id = await logWriterFor(deps.db).write(write);
   }
-  const row = rows[0];
-  if (row) return { logId: row.id, status: outcome.status, action: outcome.action, message: outcome.message };
+  if (id !== null)
+    return { logId: id, status: outcome.status, action: outcome.action, message: outcome.message };
   // Nothing inserted: another run of this job logged it first. Answer with what it recorded.
   const existing = await deps.db.plexWebhookLog.findUnique({ where: { jobId: ctx.jobId } });
   if (existing) return fromLog(existing);
