@@ -1,12 +1,22 @@
 // Scenario 3: the first match of a new show (no mapping yet, no external ids: the title path)
 // against a catalogue of 10,000 and 100,000 shows, timed through the worker's own resolveShow,
-// plus its candidate query alone and PostgreSQL's plan for it.
-import { normalizeTitle, showQueryFromMetadata, splitTitleYear } from '@plexhook/core';
+// plus its candidate query alone and PostgreSQL's plan for it. Every lookup is also checked
+// against the full candidate list (threshold 0.3, what the worker searched before M2): resolveShow
+// must give the same mapping, or the same conflict with the same candidates in the same order.
+import {
+  decideMatch,
+  normalizeTitle,
+  type ShowQuery,
+  scoreCandidates,
+  showQueryFromMetadata,
+  splitTitleYear,
+} from '@plexhook/core';
 import { buildPlexPayload } from '@plexhook/core/src/testing';
 import { type Db, Prisma } from '@plexhook/db';
 import pino from 'pino';
 import { WorkerConfigSchema } from '../apps/worker/src/config';
-import { findCandidates, resolveShow } from '../apps/worker/src/handlers/match-show';
+import { findCandidates, resolveShow, type ShowResolution } from '../apps/worker/src/handlers/match-show';
+import { type CandidateScope, searchedTitles } from '../apps/worker/src/handlers/title-candidates';
 import { inChunks } from './lib/benchdb';
 import type { BenchContext } from './lib/context';
 import { percentile, table } from './lib/report';
@@ -20,13 +30,31 @@ export type MatchingRow = {
   resolveMeanMs: number;
   candidatesP50Ms: number;
   candidatesP99Ms: number;
+  /** Rows of the `contenders` search (what every lookup runs) and of the full list. */
   avgCandidates: number;
+  avgFullCandidates: number;
+  /** Lookups whose resolveShow ran the full-list search too (conflicts the contenders left incomplete). */
+  fullSearches: number;
+  /** Lookups whose outcome equals the one the full candidate list gives. */
+  sameOutcome: number;
+  mismatches: string[];
   outcomes: Record<string, number>;
   seedSeconds: number;
+  slowest: SlowLookup[];
   explain: ExplainSummary[];
+};
+export type SlowLookup = {
+  query: string;
+  threshold: number;
+  contenders: number;
+  fullSearch: boolean;
+  resolveMs: number;
+  outcome: string;
 };
 export type ExplainSummary = {
   query: string;
+  scope: CandidateScope;
+  threshold: number;
   usesTrigramIndex: boolean;
   nodes: string[];
   executionMs: number;
@@ -38,10 +66,16 @@ export type MatchingResult = { rows: MatchingRow[] };
 /**
  * The worker's Prisma client, except that every $queryRaw is remembered: EXPLAIN then runs the
  * exact SQL and parameters of the worker's candidate query (findCandidates), never a copy
- * that could drift from it.
+ * that could drift from it. Candidate searches (the statements that set the trigram threshold)
+ * are counted.
  */
-function capturingDb(db: Db): { db: Db; last(): { sql: string; values: unknown[] } | null } {
+function capturingDb(db: Db): {
+  db: Db;
+  last(): { sql: string; values: unknown[] } | null;
+  searches(): number;
+} {
   let last: { sql: string; values: unknown[] } | null = null;
+  let searches = 0;
   const proxy = new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === '$queryRaw') {
@@ -49,13 +83,14 @@ function capturingDb(db: Db): { db: Db; last(): { sql: string; values: unknown[]
           // Prisma.sql flattens nested fragments (the shared candidate CTE) into $n placeholders.
           const query = Prisma.sql(strings, ...values);
           last = { sql: query.text, values: query.values };
+          if (query.text.includes('pg_trgm.similarity_threshold')) searches++;
           return target.$queryRaw(strings, ...values);
         };
       }
       return Reflect.get(target, prop, receiver);
     },
   });
-  return { db: proxy, last: () => last };
+  return { db: proxy, last: () => last, searches: () => searches };
 }
 
 type PlanNode = {
@@ -117,8 +152,9 @@ async function explain(
   deps: Parameters<typeof findCandidates>[0],
   capture: ReturnType<typeof capturingDb>,
   title: string,
+  scope: CandidateScope,
 ): Promise<ExplainSummary> {
-  await findCandidates(deps, { title, season: 1, episode: 1 });
+  await findCandidates(deps, { title, season: 1, episode: 1 }, scope);
   const q = capture.last();
   if (!q) throw new Error('findCandidates ran no $queryRaw: the bench needs updating');
   const rows = await ctx.bench.db.$queryRawUnsafe<
@@ -129,11 +165,44 @@ async function explain(
   const trgm = nodes.filter((n) => n['Index Name']?.endsWith('_trgm_idx'));
   return {
     query: normalizeTitle(title),
+    scope,
+    threshold: searchedTitles(title, undefined, scope)?.threshold ?? 0,
     usesTrigramIndex: trgm.length > 0,
     nodes: nodes.map((n) => (n['Index Name'] ? `${n['Node Type']} on ${n['Index Name']}` : n['Node Type'])),
     executionMs: plan['Execution Time'],
     planningMs: plan['Planning Time'],
     rowsMatched: trgm.reduce((a, n) => a + (n['Actual Rows'] ?? 0), 0),
+  };
+}
+
+/**
+ * Whether resolveShow's outcome is the one the full candidate list (threshold 0.3) gives: the
+ * same show and confidence, or a conflict of the same type listing the same candidates in the
+ * same order with the same confidences. Returns a description of the difference, or null.
+ */
+async function differsFromFullList(
+  deps: Parameters<typeof findCandidates>[0],
+  query: ShowQuery,
+  r: ShowResolution,
+  threshold: number,
+): Promise<{ diff: string | null; fullCandidates: number }> {
+  const full = await findCandidates(deps, query, 'full');
+  const ref = decideMatch(scoreCandidates(query, full.candidates), { threshold });
+  const fullCandidates = full.candidates.length;
+  const key = (c: { tvshowId: number; confidence: number }) => `${c.tvshowId}:${c.confidence}`;
+  const want =
+    ref.kind === 'match' ? `match ${key(ref.candidate)}` : `${ref.conflictType} ${ref.candidates.map(key)}`;
+  let got: string;
+  if (r.kind === 'mapped') {
+    got = `match ${r.mapping.tvshowId}:${r.mapping.matchConfidence}`;
+  } else {
+    const row = await deps.db.plexConflict.findUniqueOrThrow({ where: { id: r.conflictId } });
+    const listed = row.potentialMatches as { tvshowId: number; confidence: number }[];
+    got = `${row.conflictType} ${listed.map(key)}`;
+  }
+  return {
+    diff: got === want ? null : `${query.title}: got ${got}, full list gives ${want}`,
+    fullCandidates,
   };
 }
 
@@ -155,7 +224,12 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
     const resolveMs: number[] = [];
     const candidateMs: number[] = [];
     let candidateRows = 0;
+    let fullRows = 0;
+    let fullSearches = 0;
+    let sameOutcome = 0;
+    const mismatches: string[] = [];
     const outcomes: Record<string, number> = {};
+    const lookupsDone: SlowLookup[] = [];
     const warm = 10;
     for (let k = -warm; k < titles.length; k++) {
       const t = titles[(k + titles.length) % titles.length]!;
@@ -171,27 +245,45 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
         },
       }).Metadata!;
       const { title, year } = splitTitleYear(plexTitle);
+      const query = showQueryFromMetadata(metadata);
+      const searchesBefore = capture.searches();
       const q0 = performance.now();
       const r = await resolveShow(
         deps,
         { userId, ratingKey: `bench-${size}-${k}`, guid: undefined, title, year },
         {},
-        showQueryFromMetadata(metadata),
+        query,
         { threshold: deps.config.DEFAULT_MATCH_THRESHOLD, autoResolve: false },
       );
       const q1 = performance.now();
       // The worker's candidate lookup alone (trigram query + episode query), second.
-      const found = await findCandidates(deps, showQueryFromMetadata(metadata));
+      const found = await findCandidates(deps, query);
       const q2 = performance.now();
       if (k < 0) continue;
+      const searches = capture.searches() - searchesBefore - 1;
+      // Untimed: the outcome must be the one the full candidate list gives.
+      const check = await differsFromFullList(deps, query, r, deps.config.DEFAULT_MATCH_THRESHOLD);
+      if (check.diff) mismatches.push(check.diff);
+      else sameOutcome++;
       resolveMs.push(q1 - q0);
       candidateMs.push(q2 - q1);
-      candidateRows += found.length;
+      candidateRows += found.candidates.length;
+      fullRows += check.fullCandidates;
+      if (searches > 1) fullSearches++;
       const outcome = r.kind === 'mapped' ? `mapped (${r.mapping.matchMethod})` : 'conflict';
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      lookupsDone.push({
+        query: normalizeTitle(query.title),
+        threshold: searchedTitles(query.title, query.originalTitle)?.threshold ?? 0,
+        contenders: found.candidates.length,
+        fullSearch: searches > 1,
+        resolveMs: q1 - q0,
+        outcome,
+      });
     }
     const sortedResolve = [...resolveMs].sort((a, b) => a - b);
     const sortedCand = [...candidateMs].sort((a, b) => a - b);
+    const explainTitles = titles.slice(0, 4).map((t) => t.title);
     rows.push({
       catalogue: size,
       lookups: resolveMs.length,
@@ -201,17 +293,26 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
       candidatesP50Ms: percentile(sortedCand, 0.5)!,
       candidatesP99Ms: percentile(sortedCand, 0.99)!,
       avgCandidates: candidateRows / candidateMs.length,
+      avgFullCandidates: fullRows / candidateMs.length,
+      fullSearches,
+      sameOutcome,
+      mismatches,
       outcomes,
       seedSeconds,
+      slowest: [...lookupsDone].sort((a, b) => b.resolveMs - a.resolveMs).slice(0, 5),
       explain: [
-        await explain(ctx, deps, capture, titles[0]!.title),
-        await explain(ctx, deps, capture, titles[1]!.title),
-        await explain(ctx, deps, capture, titles[2]!.title),
-        await explain(ctx, deps, capture, titles[3]!.title),
+        ...(await sequential(explainTitles, (t) => explain(ctx, deps, capture, t, 'contenders'))),
+        ...(await sequential(explainTitles, (t) => explain(ctx, deps, capture, t, 'full'))),
       ],
     });
   }
   return { rows };
+}
+
+async function sequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
 }
 
 export function printMatching(r: MatchingResult): string {
@@ -226,7 +327,9 @@ export function printMatching(r: MatchingResult): string {
         'mean ms',
         'findCandidates p50 ms',
         'p99 ms',
-        'avg candidates',
+        'avg candidates (full list)',
+        'full-list searches',
+        'same outcome as full list',
         'outcomes',
       ],
       r.rows.map((x) => [
@@ -237,19 +340,58 @@ export function printMatching(r: MatchingResult): string {
         x.resolveMeanMs,
         x.candidatesP50Ms,
         x.candidatesP99Ms,
-        x.avgCandidates,
+        `${x.avgCandidates.toFixed(2)} (${x.avgFullCandidates.toFixed(2)})`,
+        x.fullSearches,
+        `${x.sameOutcome}/${x.lookups}`,
         Object.entries(x.outcomes)
           .map(([k, v]) => `${k}: ${v}`)
           .join(', '),
       ]),
     ) +
+    (r.rows.some((x) => x.mismatches.length > 0)
+      ? `\nOutcomes that differ from the full list:\n${r.rows.flatMap((x) => x.mismatches.map((m) => `- ${x.catalogue}: ${m}`)).join('\n')}\n`
+      : '') +
+    table(
+      'Slowest lookups',
+      [
+        'catalogue',
+        'normalized title',
+        'threshold',
+        'contenders',
+        'full-list search',
+        'resolve ms',
+        'outcome',
+      ],
+      r.rows.flatMap((x) =>
+        x.slowest.map((l) => [
+          x.catalogue,
+          l.query,
+          l.threshold.toFixed(2),
+          l.contenders,
+          l.fullSearch ? 'yes' : 'no',
+          l.resolveMs,
+          l.outcome,
+        ]),
+      ),
+    ) +
     table(
       'EXPLAIN ANALYZE of the candidate query',
-      ['catalogue', 'normalized title', 'trigram GIN index used', 'rows via index', 'exec ms', 'plan'],
+      [
+        'catalogue',
+        'normalized title',
+        'search',
+        'threshold',
+        'trigram GIN index used',
+        'rows via index',
+        'exec ms',
+        'plan',
+      ],
       r.rows.flatMap((x) =>
         x.explain.map((e) => [
           x.catalogue,
           e.query,
+          e.scope,
+          e.threshold.toFixed(2),
           e.usesTrigramIndex ? 'yes' : 'NO',
           e.rowsMatched,
           e.executionMs,

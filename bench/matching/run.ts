@@ -1,14 +1,22 @@
 // npm run bench:matching — the matching benchmark. Pure: runs @plexhook/core's id lookup,
 // scoring and match decision over an in-memory copy of corpus.json's catalogue, the way the
-// worker does over PostgreSQL (candidate retrieval emulates pg_trgm's `%` at its default 0.3),
-// and reports precision and recall of automatic mappings and the conflict rate.
-// Exits 1 when precision < 100 %, recall < 95 % or an ambiguous case is not a conflict with the
-// right answer ranked first, so CI can run it as a check. Writes bench/results/matching.json.
+// worker does over PostgreSQL (candidate retrieval emulates pg_trgm's `%`: the worker's
+// `contenders` search at the threshold proven for the title, then, for a conflict, the full list
+// at pg_trgm's default 0.3), and reports precision and recall of automatic mappings and the
+// conflict rate. It also runs every case with the full list alone (the search before M2) and
+// at fixed thresholds, to show what a higher threshold would change.
+// Exits 1 when precision < 100 %, recall < 95 %, an ambiguous case is not a conflict with the
+// right answer ranked first, or an outcome differs from the full list's, so CI can run it as a
+// check. Writes bench/results/matching.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AUTO_MATCH_MIN_TITLE_SCORE,
+  autoMatchTrigramFloor,
+  bestTitlePair,
   type CandidateMovie,
   type CandidateShow,
+  contendersTrigramThreshold,
   DEFAULT_MATCH_THRESHOLD,
   decideByExternalIds,
   decideMatch,
@@ -16,6 +24,7 @@ import {
   type ExternalIds,
   externalIdLookups,
   extractIds,
+  FULL_LIST_TRIGRAM_THRESHOLD,
   type MatchDecision,
   type MovieMatchDecision,
   movieQueryFromMetadata,
@@ -27,6 +36,7 @@ import {
   scoreCandidates,
   scoreMovieCandidates,
   showQueryFromMetadata,
+  trigramSimilarity,
   withPlexShowInfo,
 } from '@plexhook/core';
 
@@ -99,46 +109,49 @@ for (const [name, rows] of [
   }
 }
 
-// pg_trgm: words padded with two spaces before and one after, similarity = shared / union.
-function trigrams(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const word of text.split(/[^\p{L}\p{N}]+/u).filter(Boolean)) {
-    const padded = `  ${word} `;
-    for (let i = 0; i + 3 <= padded.length; i++) out.add(padded.slice(i, i + 3));
-  }
-  return out;
-}
-function similarity(a: string | null, b: string): number {
-  if (!a) return 0;
-  const x = trigrams(a);
-  const y = trigrams(b);
-  let shared = 0;
-  for (const t of x) if (y.has(t)) shared++;
-  const union = x.size + y.size - shared;
-  return union === 0 ? 0 : shared / union;
-}
-const TRGM_THRESHOLD = 0.3;
 const MAX_CANDIDATES = 20;
 
-/** The worker's candidate query (match-show.ts / match-movie.ts), over arrays. */
+/**
+ * How candidates are searched: `worker` as the worker does (contenders at the proven threshold,
+ * then the full list for a conflict the contenders may have left incomplete), or a single search
+ * at a fixed threshold (`fixed 0.3` is the full list alone: the search before M2).
+ */
+type Policy = { kind: 'worker' } | { kind: 'fixed'; threshold: number };
+type Search = { threshold: number; incomplete(found: number): boolean };
+
+function searchFor(policy: Policy, title: string, originalTitle: string | undefined): Search | null {
+  const n = normalizeTitle(title);
+  if (!n) return null;
+  const o = originalTitle ? normalizeTitle(originalTitle) || n : n;
+  if (policy.kind === 'fixed') return { threshold: policy.threshold, incomplete: () => false };
+  const threshold = contendersTrigramThreshold([{ normalized: n }, { normalized: o }]);
+  return {
+    threshold,
+    incomplete: (found) => threshold > FULL_LIST_TRIGRAM_THRESHOLD && found < MAX_CANDIDATES,
+  };
+}
+
+/** The worker's candidate query (title-candidates.ts), over arrays: pg_trgm's `%` at `threshold`. */
 function retrieve<T extends { id: number; normalizedTitle: string; normalizedOriginalTitle: string | null }>(
   rows: T[],
   title: string,
   originalTitle: string | undefined,
+  threshold: number,
 ): T[] {
   const n = normalizeTitle(title);
   if (!n) return [];
   const o = originalTitle ? normalizeTitle(originalTitle) || n : n;
+  const sim = (a: string | null, b: string) => (a ? trigramSimilarity(a, b) : 0);
   const scored = rows
     .map((r) => {
       const sims = [
-        similarity(r.normalizedTitle, n),
-        similarity(r.normalizedTitle, o),
-        similarity(r.normalizedOriginalTitle, n),
-        similarity(r.normalizedOriginalTitle, o),
+        sim(r.normalizedTitle, n),
+        sim(r.normalizedTitle, o),
+        sim(r.normalizedOriginalTitle, n),
+        sim(r.normalizedOriginalTitle, o),
       ];
       const equal = [r.normalizedTitle, r.normalizedOriginalTitle].some((t) => t === n || t === o);
-      return { r, best: Math.max(...sims), hit: equal || sims.some((s) => s >= TRGM_THRESHOLD) };
+      return { r, best: Math.max(...sims), hit: equal || sims.some((s) => s >= threshold) };
     })
     .filter((x) => x.hit);
   scored.sort((a, b) => b.best - a.best || a.r.id - b.r.id);
@@ -180,7 +193,8 @@ function conflictOf(
 const showKey = (id: number) => `tvshow:${shows[id - 1]!.key}`;
 const movieKey = (id: number) => `movie:${movies[id - 1]!.key}`;
 
-function matchShow(metadata: PlexMetadata, plexShow: CorpusCase['plexShow']): Result {
+/** The show's ids and query, with what the user's Plex server says merged in (as the worker does). */
+function showLookup(metadata: PlexMetadata, plexShow: CorpusCase['plexShow']) {
   let ids = extractIds(metadata).show;
   let query = showQueryFromMetadata(metadata);
   // The worker asks the Plex server only when the scrobble has no show ids of its own.
@@ -202,12 +216,25 @@ function matchShow(metadata: PlexMetadata, plexShow: CorpusCase['plexShow']): Re
     });
     if (info) ({ ids, query } = withPlexShowInfo(ids, query, info));
   }
+  return { ids, query };
+}
+
+function matchShow(metadata: PlexMetadata, plexShow: CorpusCase['plexShow'], policy: Policy): Result {
+  const { ids, query } = showLookup(metadata, plexShow);
   const lookups = externalIdLookups(ids);
   const byId = decideByExternalIds(lookups, shows);
   if (byId.kind === 'match')
     return { kind: 'mapped', key: showKey(byId.id), method: byId.method, confidence: 1 };
-  const candidates = retrieve(shows, query.title, query.originalTitle).map((s) => showCandidate(s, query));
+  const candidatesAt = (threshold: number) =>
+    retrieve(shows, query.title, query.originalTitle, threshold).map((s) => showCandidate(s, query));
   if (byId.kind === 'disagree') {
+    // The worker searches the full list at once here: a conflict either way.
+    const search = searchFor(
+      policy.kind === 'worker' ? { kind: 'fixed', threshold: FULL_LIST_TRIGRAM_THRESHOLD } : policy,
+      query.title,
+      query.originalTitle,
+    );
+    const candidates = search ? candidatesAt(search.threshold) : [];
     for (const hit of byId.hits) {
       if (!candidates.some((c) => c.id === hit.id)) candidates.push(showCandidate(shows[hit.id - 1]!, query));
     }
@@ -219,7 +246,12 @@ function matchShow(metadata: PlexMetadata, plexShow: CorpusCase['plexShow']): Re
       decisive: null,
     };
   }
-  const decision = decideMatch(scoreCandidates(query, candidates), { threshold });
+  const search = searchFor(policy, query.title, query.originalTitle);
+  const candidates = search ? candidatesAt(search.threshold) : [];
+  let decision = decideMatch(scoreCandidates(query, candidates), { threshold });
+  if (decision.kind === 'conflict' && search?.incomplete(candidates.length)) {
+    decision = decideMatch(scoreCandidates(query, candidatesAt(FULL_LIST_TRIGRAM_THRESHOLD)), { threshold });
+  }
   if (decision.kind === 'match') {
     return {
       kind: 'mapped',
@@ -231,7 +263,7 @@ function matchShow(metadata: PlexMetadata, plexShow: CorpusCase['plexShow']): Re
   return conflictOf(decision, showKey);
 }
 
-function matchMovie(metadata: PlexMetadata): Result {
+function matchMovie(metadata: PlexMetadata, policy: Policy): Result {
   const query = movieQueryFromMetadata(metadata);
   const byId = decideByExternalIds(
     externalIdLookups(extractIds(metadata).movie, ['tmdb_id', 'imdb_id']),
@@ -239,8 +271,14 @@ function matchMovie(metadata: PlexMetadata): Result {
   );
   if (byId.kind === 'match')
     return { kind: 'mapped', key: movieKey(byId.id), method: byId.method, confidence: 1 };
-  const candidates: CandidateMovie[] = retrieve(movies, query.title, query.originalTitle);
+  const candidatesAt = (t: number): CandidateMovie[] => retrieve(movies, query.title, query.originalTitle, t);
   if (byId.kind === 'disagree') {
+    const search = searchFor(
+      policy.kind === 'worker' ? { kind: 'fixed', threshold: FULL_LIST_TRIGRAM_THRESHOLD } : policy,
+      query.title,
+      query.originalTitle,
+    );
+    const candidates = search ? candidatesAt(search.threshold) : [];
     for (const hit of byId.hits)
       if (!candidates.some((c) => c.id === hit.id)) candidates.push(movies[hit.id - 1]!);
     const scored = scoreMovieCandidates(query, candidates);
@@ -251,7 +289,14 @@ function matchMovie(metadata: PlexMetadata): Result {
       decisive: null,
     };
   }
-  const decision = decideMovieMatch(scoreMovieCandidates(query, candidates), { threshold });
+  const search = searchFor(policy, query.title, query.originalTitle);
+  const candidates = search ? candidatesAt(search.threshold) : [];
+  let decision = decideMovieMatch(scoreMovieCandidates(query, candidates), { threshold });
+  if (decision.kind === 'conflict' && search?.incomplete(candidates.length)) {
+    decision = decideMovieMatch(scoreMovieCandidates(query, candidatesAt(FULL_LIST_TRIGRAM_THRESHOLD)), {
+      threshold,
+    });
+  }
   if (decision.kind === 'match') {
     return {
       kind: 'mapped',
@@ -264,13 +309,25 @@ function matchMovie(metadata: PlexMetadata): Result {
 }
 
 // --- run ----------------------------------------------------------------------------------------
+const parsed = corpus.cases.map((c) => ({ c, metadata: PlexMetadataSchema.parse(c.metadata) }));
+const runAll = (policy: Policy) =>
+  parsed.map(({ c, metadata }) => ({
+    c,
+    result:
+      metadata.type === 'movie' ? matchMovie(metadata, policy) : matchShow(metadata, c.plexShow, policy),
+  }));
 const started = performance.now();
-const rows = corpus.cases.map((c) => {
-  const metadata = PlexMetadataSchema.parse(c.metadata);
-  const result = metadata.type === 'movie' ? matchMovie(metadata) : matchShow(metadata, c.plexShow);
-  return { c, result };
-});
+const rows = runAll({ kind: 'worker' });
 const elapsedMs = performance.now() - started;
+
+// The reference: the full list alone (threshold 0.3), as the worker searched before M2. The
+// worker's two-step search must give exactly its outcomes, conflict lists included.
+const fullOnly = runAll({ kind: 'fixed', threshold: FULL_LIST_TRIGRAM_THRESHOLD });
+const sameAs = (a: typeof rows, b: typeof rows) =>
+  a.filter((r, i) => JSON.stringify(r.result) === JSON.stringify(b[i]!.result)).length;
+const differsFromFullList = rows.filter(
+  (r, i) => JSON.stringify(r.result) !== JSON.stringify(fullOnly[i]!.result),
+);
 
 const pct = (n: number, d: number) => (d === 0 ? 100 : Math.round((n / d) * 10_000) / 100);
 const mapped = rows.filter((r) => r.result.kind === 'mapped');
@@ -305,6 +362,71 @@ for (const r of rows) {
   }
 }
 
+// --- what a higher threshold would change ------------------------------------------------------
+// Each fixed threshold searched alone (no full list for conflicts): the quality numbers, how many
+// outcomes equal the full list's, and how many conflicts list fewer candidates than it does.
+function quality(rs: typeof rows) {
+  const m = rs.filter((r) => r.result.kind === 'mapped');
+  const w = m.filter((r) => r.result.kind === 'mapped' && r.result.key !== r.c.expected);
+  const dec = rs.filter((r) => r.c.expected !== 'conflict');
+  const ok = dec.filter((r) => r.result.kind === 'mapped' && r.result.key === r.c.expected);
+  const amb = rs.filter((r) => r.c.expected === 'conflict');
+  const ambOk = amb.filter((r) => r.result.kind === 'conflict');
+  const top = amb.filter((r) => r.c.expectedTop);
+  const topOk = top.filter((r) => r.result.kind === 'conflict' && r.result.ranked[0] === r.c.expectedTop);
+  const shorter = rs.filter((r, i) => {
+    const ref = fullOnly[i]!.result;
+    return (
+      r.result.kind === 'conflict' && ref.kind === 'conflict' && r.result.ranked.length < ref.ranked.length
+    );
+  });
+  return {
+    precisionPct: pct(m.length - w.length, m.length),
+    recallPct: pct(ok.length, dec.length),
+    ambiguousBecameConflictPct: pct(ambOk.length, amb.length),
+    rightAnswerRankedFirstPct: pct(topOk.length, top.length),
+    conflicts: rs.filter((r) => r.result.kind === 'conflict').length,
+    sameOutcomeAsFullList: sameAs(rs, fullOnly),
+    conflictsListingFewer: shorter.length,
+  };
+}
+const sweep = [
+  { policy: 'worker (contenders, then full list for conflicts)', ...quality(rows) },
+  ...[0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6].map((t) => ({
+    policy: `fixed ${t.toFixed(2)}`,
+    ...quality(runAll({ kind: 'fixed', threshold: t })),
+  })),
+];
+
+// The proof's premise, checked on the corpus: every catalogue entry that scores as a contender
+// (title score >= AUTO_MATCH_MIN_TITLE_SCORE) against a case's titles has a trigram similarity at
+// or above the threshold the worker's contenders search uses for that case.
+const contenderCheck = { pairs: 0, minSimilarity: 1, minMargin: 1, violations: [] as string[] };
+for (const { c, metadata } of parsed) {
+  const isMovie = metadata.type === 'movie';
+  const query = isMovie ? movieQueryFromMetadata(metadata) : showLookup(metadata, c.plexShow).query;
+  const n = normalizeTitle(query.title);
+  if (!n) continue;
+  const o = query.originalTitle ? normalizeTitle(query.originalTitle) || n : n;
+  const searched = contendersTrigramThreshold([{ normalized: n }, { normalized: o }]);
+  const floor = Math.min(autoMatchTrigramFloor(n), autoMatchTrigramFloor(o));
+  for (const entry of isMovie ? movies : shows) {
+    const pair = bestTitlePair([query.title, query.originalTitle], [entry.title, entry.originalTitle]);
+    if (Math.round(pair.score * 1000) / 1000 < AUTO_MATCH_MIN_TITLE_SCORE) continue;
+    contenderCheck.pairs++;
+    const sims = [entry.normalizedTitle, entry.normalizedOriginalTitle].flatMap((t) =>
+      t ? [trigramSimilarity(t, n), trigramSimilarity(t, o)] : [],
+    );
+    const best = Math.max(...sims);
+    contenderCheck.minSimilarity = Math.min(contenderCheck.minSimilarity, best);
+    contenderCheck.minMargin = Math.min(contenderCheck.minMargin, best - floor);
+    if (best < searched || best < floor)
+      contenderCheck.violations.push(
+        `${c.id}: "${n}" vs "${entry.normalizedTitle}" ${best.toFixed(3)} < ${searched}`,
+      );
+  }
+}
+
 const summary = {
   cases: rows.length,
   automaticMappings: mapped.length,
@@ -321,6 +443,7 @@ const summary = {
   missedDecisiveRankedFirstPct: pct(missed.length - missedTopWrong.length, missed.length),
   autoResolveHints: hinted.length,
   autoResolveHintPrecisionPct: pct(hinted.length - hintWrong.length, hinted.length),
+  sameOutcomeAsFullListPct: pct(rows.length - differsFromFullList.length, rows.length),
   elapsedMs: Math.round(elapsedMs),
 };
 const describe = (r: (typeof rows)[number]) => ({
@@ -338,6 +461,10 @@ const targets = {
   rightAnswerFirst: topWrong.length === 0,
   // auto_resolve acts on hints without asking: they are held to the same bar as mappings.
   autoResolveHintsRight: hintWrong.length === 0,
+  // The contenders-then-full-list search changes nothing against the full list alone.
+  sameOutcomesAsFullList: differsFromFullList.length === 0,
+  // ... because the contenders search finds every title that scores as a contender.
+  contendersFound: contenderCheck.violations.length === 0,
 };
 
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -356,6 +483,9 @@ writeFileSync(
       ambiguousNotConflict: ambiguousNotConflict.map(describe),
       rightAnswerNotFirst: topWrong.map(describe),
       wrongAutoResolveHints: hintWrong.map(describe),
+      differsFromFullList: differsFromFullList.map(describe),
+      thresholdSweep: sweep,
+      contenderCheck,
     },
     null,
     2,
@@ -388,8 +518,32 @@ line(
   'auto-resolve hints that are right',
   `${summary.autoResolveHintPrecisionPct}% (${hinted.length - hintWrong.length}/${hinted.length})`,
 );
+line(
+  'same outcome as the full list (0.3) alone',
+  `${summary.sameOutcomeAsFullListPct}% (${rows.length - differsFromFullList.length}/${rows.length})`,
+);
+line(
+  'contenders found by the contenders search',
+  `${contenderCheck.pairs - contenderCheck.violations.length}/${contenderCheck.pairs} (lowest trigram similarity ${contenderCheck.minSimilarity.toFixed(3)}, lowest margin over its floor ${contenderCheck.minMargin.toFixed(3)})`,
+);
 line('time', `${summary.elapsedMs} ms`);
-for (const r of [...wrong, ...missed, ...ambiguousNotConflict, ...topWrong, ...hintWrong].slice(0, 30)) {
+console.log(
+  '\ncandidate search policy                            precision recall ambiguous->conflict right first conflicts same as 0.3 conflicts listing fewer',
+);
+for (const q of sweep) {
+  console.log(
+    `${q.policy.padEnd(50)} ${`${q.precisionPct}%`.padStart(9)} ${`${q.recallPct}%`.padStart(6)} ${`${q.ambiguousBecameConflictPct}%`.padStart(19)} ${`${q.rightAnswerRankedFirstPct}%`.padStart(11)} ${String(q.conflicts).padStart(9)} ${`${q.sameOutcomeAsFullList}/${rows.length}`.padStart(11)} ${String(q.conflictsListingFewer).padStart(24)}`,
+  );
+}
+for (const v of contenderCheck.violations.slice(0, 10)) console.log(`  ! contender not found: ${v}`);
+for (const r of [
+  ...wrong,
+  ...missed,
+  ...ambiguousNotConflict,
+  ...topWrong,
+  ...hintWrong,
+  ...differsFromFullList,
+].slice(0, 30)) {
   console.log(
     `  ! ${r.c.id}: expected ${r.c.expected}${r.c.expectedTop ? ` (top ${r.c.expectedTop})` : ''}, got ${JSON.stringify(r.result)}`,
   );

@@ -9,4 +9,5 @@ export * from './plex-server';
 export * from './sanitize';
 export * from './testing';
 export * from './title';
+export * from './trigram';
 export * from './watched-at';

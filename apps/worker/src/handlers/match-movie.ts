@@ -11,7 +11,7 @@ import {
 import { type MatchMethod, type PlexMovieMapping, upsertMovieMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
-import { bestTitleHits, searchedTitles } from './title-candidates';
+import { bestTitleHits, type CandidateScope, mayBeIncomplete, searchedTitles } from './title-candidates';
 
 export type MovieRef = {
   userId: number;
@@ -25,14 +25,19 @@ export type MovieResolution =
   | { kind: 'mapped'; mapping: PlexMovieMapping; conflictId?: number }
   | { kind: 'conflict'; conflictId: number; created: boolean };
 
-async function findCandidates(deps: WorkerDeps, query: MovieQuery): Promise<CandidateMovie[]> {
-  const titles = searchedTitles(query.title, query.originalTitle);
-  if (!titles) return [];
+async function findCandidates(
+  deps: WorkerDeps,
+  query: MovieQuery,
+  scope: CandidateScope = 'contenders',
+): Promise<{ candidates: CandidateMovie[]; complete: boolean }> {
+  const search = searchedTitles(query.title, query.originalTitle, scope);
+  if (!search) return { candidates: [], complete: true };
   // The same index-friendly candidate search as for shows (title-candidates.ts).
-  return deps.db.$queryRaw<CandidateMovie[]>`${bestTitleHits('movies', titles)}
+  const candidates = await deps.db.$queryRaw<CandidateMovie[]>`${bestTitleHits('movies', search)}
     SELECT m.id, m.title, m.original_title AS "originalTitle", m.year
       FROM best JOIN movies m ON m.id = best.id
      ORDER BY best.s DESC, m.id`;
+  return { candidates, complete: !mayBeIncomplete(search, candidates.length) };
 }
 
 /** The worker's automatic mapping; if one exists already (a concurrent worker), it is kept. */
@@ -86,7 +91,9 @@ export async function resolveMovie(
     return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.id, byId.method, 1) };
   }
 
-  const candidates = await findCandidates(deps, query);
+  // Ids that disagree always end in a conflict: its list is the full one.
+  const found = await findCandidates(deps, query, byId.kind === 'disagree' ? 'full' : 'contenders');
+  const candidates = found.candidates;
   let decision: MovieMatchDecision;
   if (byId.kind === 'disagree') {
     const missing = byId.hits.map((h) => h.id).filter((id) => !candidates.some((c) => c.id === id));
@@ -112,6 +119,13 @@ export async function resolveMovie(
     decision = { kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null };
   } else {
     decision = decideMovieMatch(scoreMovieCandidates(query, candidates), { threshold: settings.threshold });
+    if (decision.kind === 'conflict' && !found.complete) {
+      // As for shows: a conflict on the full list too, which is what a person picks from.
+      const full = await findCandidates(deps, query, 'full');
+      decision = decideMovieMatch(scoreMovieCandidates(query, full.candidates), {
+        threshold: settings.threshold,
+      });
+    }
   }
 
   if (decision.kind === 'match') {

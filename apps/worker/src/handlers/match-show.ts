@@ -11,7 +11,7 @@ import {
 import { type MatchMethod, type PlexShowMapping, upsertMapping as saveMapping } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { type ConflictDraft, openConflict, recordAutoResolved } from './conflicts';
-import { bestTitleHits, searchedTitles } from './title-candidates';
+import { bestTitleHits, type CandidateScope, mayBeIncomplete, searchedTitles } from './title-candidates';
 
 export type ShowRef = {
   userId: number;
@@ -37,10 +37,16 @@ async function findByExternalIds(deps: WorkerDeps, ids: ExternalIds): Promise<Id
 }
 
 // Candidates by title (title-candidates.ts) with the catalogue's episode at the query's S/E.
-// bench/matching-scale.ts EXPLAINs exactly the SQL this $queryRaw sends.
-export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promise<CandidateShow[]> {
-  const titles = searchedTitles(query.title, query.originalTitle);
-  if (!titles) return [];
+// `complete` is false when a `contenders` search may have left out weaker candidates that the
+// full list has (see CandidateScope). bench/matching-scale.ts EXPLAINs exactly the SQL this
+// $queryRaw sends.
+export async function findCandidates(
+  deps: WorkerDeps,
+  query: ShowQuery,
+  scope: CandidateScope = 'contenders',
+): Promise<{ candidates: CandidateShow[]; complete: boolean }> {
+  const search = searchedTitles(query.title, query.originalTitle, scope);
+  if (!search) return { candidates: [], complete: true };
   const rows = await deps.db.$queryRaw<
     {
       id: number;
@@ -49,11 +55,12 @@ export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promis
       show_start_date: Date | null;
       show_end_date: Date | null;
     }[]
-  >`${bestTitleHits('tvshows', titles)}
+  >`${bestTitleHits('tvshows', search)}
     SELECT t.id, t.title, t.original_title, t.show_start_date, t.show_end_date
       FROM best JOIN tvshows t ON t.id = best.id
      ORDER BY best.s DESC, t.id`;
-  if (rows.length === 0) return [];
+  const complete = !mayBeIncomplete(search, rows.length);
+  if (rows.length === 0) return { candidates: [], complete };
   const episodes =
     query.season !== undefined && query.episode !== undefined
       ? await deps.db.episode.findMany({
@@ -66,7 +73,7 @@ export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promis
         })
       : [];
   const byShow = new Map(episodes.map((e) => [e.tvshowId, e]));
-  return rows.map((r) => ({
+  const candidates = rows.map((r) => ({
     id: r.id,
     title: r.title,
     originalTitle: r.original_title,
@@ -74,6 +81,7 @@ export async function findCandidates(deps: WorkerDeps, query: ShowQuery): Promis
     showEndDate: r.show_end_date,
     episode: byShow.get(r.id) ?? null,
   }));
+  return { candidates, complete };
 }
 
 async function loadCandidates(deps: WorkerDeps, ids: number[], query: ShowQuery): Promise<CandidateShow[]> {
@@ -139,7 +147,9 @@ export async function resolveShow(
     return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.id, byId.method, 1) };
   }
 
-  const candidates = await findCandidates(deps, query);
+  // Ids that disagree always end in a conflict: its list is the full one.
+  let found = await findCandidates(deps, query, byId.kind === 'disagree' ? 'full' : 'contenders');
+  const candidates = found.candidates;
   if (byId.kind === 'disagree') {
     // Exact ids naming two shows: the catalogue (or Plex) has a wrong id. A person decides,
     // with the shows the ids name among the candidates.
@@ -159,10 +169,16 @@ export async function resolveShow(
         });
     }
   }
-  const decision =
+  let decision =
     byId.kind === 'disagree'
       ? ({ kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null } as const)
       : decideMatch(scored, { threshold: settings.threshold });
+  if (decision.kind === 'conflict' && !found.complete) {
+    // A conflict on the full list too (it adds only titles that cannot be matched or tie), and
+    // the full list is what a person picks from: decided again on it, exactly as before.
+    found = await findCandidates(deps, query, 'full');
+    decision = decideMatch(scoreCandidates(query, found.candidates), { threshold: settings.threshold });
+  }
   if (decision.kind === 'match') {
     const c = decision.candidate;
     return {

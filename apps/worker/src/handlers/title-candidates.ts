@@ -1,4 +1,9 @@
-import { normalizeTitle } from '@plexhook/core';
+import {
+  contendersTrigramThreshold,
+  FULL_LIST_TRIGRAM_THRESHOLD,
+  normalizeTitle,
+  titleTrigrams,
+} from '@plexhook/core';
 import { Prisma } from '@plexhook/db';
 
 // Trigram similarity over the indexed normalised titles (pg_trgm's `%` uses the GIN indexes), so
@@ -13,38 +18,95 @@ import { Prisma } from '@plexhook/db';
 // that did not match is below the threshold, hence below one that did.
 export const MAX_CANDIDATES = 20;
 
+/**
+ * `contenders`: only what a match decision needs, fast. Every title that can be auto-matched or
+ * make a case ambiguous (title score >= AUTO_MATCH_MIN_TITLE_SCORE) is found, at a threshold
+ * proven for the searched titles (core's contendersTrigramThreshold), usually 0.5-0.7 instead of
+ * 0.3: a title of common words ("X and Y", "X of Paris") then no longer pulls thousands of rows
+ * through the GIN index for the recheck to drop. The list is a prefix of the full one (best
+ * first), so a decision made on it is the decision the full list gives; only a conflict needs the
+ * rest (`full`), for its list of candidates.
+ */
+export type CandidateScope = 'contenders' | 'full';
+
+export type TitleSearch = {
+  normalized: string;
+  original: string;
+  /** pg_trgm.similarity_threshold for this search. */
+  threshold: number;
+  /** Trigram counts the threshold was derived from; PostgreSQL confirms them (show_trgm). */
+  trigrams: { normalized: number; original: number };
+};
+
 /** The searched titles, normalised; null when the title normalises to nothing. */
-export function searchedTitles(title: string, originalTitle: string | undefined) {
+export function searchedTitles(
+  title: string,
+  originalTitle: string | undefined,
+  scope: CandidateScope = 'contenders',
+): TitleSearch | null {
   const normalized = normalizeTitle(title);
   if (!normalized) return null;
   // Plex's original title (from its server), when it has one, finds the entry under that name.
   const original = originalTitle ? normalizeTitle(originalTitle) || normalized : normalized;
-  return { normalized, original };
+  const trigrams = { normalized: titleTrigrams(normalized).size, original: titleTrigrams(original).size };
+  const threshold =
+    scope === 'full'
+      ? FULL_LIST_TRIGRAM_THRESHOLD
+      : contendersTrigramThreshold([
+          { normalized, trigramCount: trigrams.normalized },
+          { normalized: original, trigramCount: trigrams.original },
+        ]);
+  return { normalized, original, threshold, trigrams };
+}
+
+/** True when a `contenders` search may have left out candidates that the full list has. */
+export function mayBeIncomplete(search: TitleSearch, found: number): boolean {
+  return search.threshold > FULL_LIST_TRIGRAM_THRESHOLD && found < MAX_CANDIDATES;
 }
 
 /**
- * `WITH hit AS (...), best AS (id, s)`: the ids of the best candidates of `table`, for a query
- * to join back to. The table comes from a closed set, never from input.
+ * `WITH q AS (...), hit AS (...), best AS (id, s)`: the ids of the best candidates of `table`,
+ * for a query to join back to. The table comes from a closed set, never from input.
+ *
+ * The threshold is set inside the statement, for this statement only: `%` reads the GUC
+ * pg_trgm.similarity_threshold (there is no operator taking a threshold), and the alternatives
+ * cost more or reach further. `SET LOCAL` needs a transaction: BEGIN, SET, query, COMMIT through
+ * Prisma measured +2.5 ms at p50. A per-connection setting (connection string `options=-c ...`,
+ * set_limit()) would change every `%` on the pool, needs the pool's owner to set it, and cannot
+ * differ per title. `similarity(...) >= x` next to `%` filters only after the index and the
+ * recheck did the work. So `q` calls set_config(..., is_local => true), and every `%` takes its
+ * right-hand side from `q` through a scalar subquery: a scan cannot start before its index key is
+ * computed, so the setting is in place before any `%` or GIN consistency check reads it (they read
+ * it at every call). is_local: the implicit transaction of the statement ends with it, so the
+ * session keeps its own value; inside an explicit transaction the value stays until its end,
+ * which no other query notices: every trigram search sets its own. The narrowed threshold is used
+ * only when PostgreSQL's own trigram counts (show_trgm: its ctype, its hashing of multibyte
+ * trigrams) equal those it was derived from; otherwise the search runs at the full list's 0.3.
  */
-export function bestTitleHits(
-  table: 'tvshows' | 'movies',
-  { normalized, original }: { normalized: string; original: string },
-): Prisma.Sql {
+export function bestTitleHits(table: 'tvshows' | 'movies', search: TitleSearch): Prisma.Sql {
   const t = Prisma.raw(table);
-  return Prisma.sql`WITH hit AS (
+  const { normalized, original } = search;
+  return Prisma.sql`WITH q AS MATERIALIZED (
+      SELECT ${normalized}::text AS n, ${original}::text AS o,
+             set_config('pg_trgm.similarity_threshold',
+               CASE WHEN cardinality(show_trgm(${normalized}::text)) = ${search.trigrams.normalized}::int
+                     AND cardinality(show_trgm(${original}::text)) = ${search.trigrams.original}::int
+                    THEN ${String(search.threshold)}::text ELSE ${String(FULL_LIST_TRIGRAM_THRESHOLD)}::text END,
+               true) AS threshold
+    ), hit AS (
       SELECT id, similarity(normalized_title, ${normalized}) AS s FROM ${t}
-       WHERE normalized_title = ${normalized} OR normalized_title % ${normalized}
+       WHERE normalized_title = ${normalized} OR normalized_title % (SELECT n FROM q)
       UNION ALL
       SELECT id, similarity(normalized_original_title, ${normalized}) FROM ${t}
-       WHERE normalized_original_title % ${normalized}
+       WHERE normalized_original_title % (SELECT n FROM q)
       UNION ALL
       SELECT id, similarity(normalized_title, ${original}) FROM ${t}
        WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_title = ${original} OR normalized_title % ${original})
+         AND (normalized_title = ${original} OR normalized_title % (SELECT o FROM q))
       UNION ALL
       SELECT id, similarity(normalized_original_title, ${original}) FROM ${t}
        WHERE ${original}::text <> ${normalized}::text
-         AND (normalized_original_title % ${original})
+         AND (normalized_original_title % (SELECT o FROM q))
     ), best AS (
       SELECT id, max(s) AS s FROM hit GROUP BY id ORDER BY s DESC, id LIMIT ${MAX_CANDIDATES}
     )`;
