@@ -73,6 +73,12 @@ function targets(r: { ingest?: IngestResult; e2e?: E2eResult; matching?: Matchin
     out.push(
       target('candidate query uses a trigram GIN index at 100,000', bigTrgm ? 1 : 0, '>=', 1, '(1 = yes)'),
     );
+    // The fast contenders search must never change a decision: same outcome as the full list.
+    const lookups = r.matching.rows.reduce((a, x) => a + x.lookups, 0);
+    const same = r.matching.rows.reduce((a, x) => a + x.sameOutcome, 0);
+    out.push(
+      target('lookups decided as the full 0.3 list decides them', (same / lookups) * 100, '>=', 100, '%'),
+    );
   }
   return out;
 }
