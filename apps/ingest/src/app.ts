@@ -26,21 +26,27 @@ export type IngestDeps = {
 export function createIngestApp(deps: IngestDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is small and unique (a fresh job id): an ETag would be a SHA-1 per response
+  // for nothing.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
 
   // One line per request. Only the path is logged: the query string carries the secret.
+  // The line is only built when its level is enabled (successes log at debug).
+  const { requests } = deps.metrics;
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (req.path === '/api/plex/webhook') deps.metrics.requests.inc({ status: String(res.statusCode) });
-      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug';
+      const status = res.statusCode;
+      if (req.path === '/api/plex/webhook') requests.inc({ status: String(status) });
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
+      if (!deps.logger.isLevelEnabled(level)) return;
       deps.logger[level](
         {
           method: req.method,
           path: req.path,
-          status: res.statusCode,
-          ms: Math.round(ms * 10) / 10,
+          status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
           ip: req.ip,
         },
         'request',

@@ -5,29 +5,87 @@
  * Keys that mean something to JavaScript objects rather than to Plex (__proto__, constructor,
  * prototype) are dropped, so no payload can carry them into code that copies or merges it.
  */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const NUL = String.fromCharCode(0);
 const REPLACEMENT = '\uFFFD';
 
+function isUnsafeKey(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype';
+}
+
+/** True when sanitizeText would return `text` unchanged. */
+function isCleanText(text: string): boolean {
+  return !text.includes(NUL) && text.isWellFormed();
+}
+
 export function sanitizeText(text: string): string {
-  return text.replaceAll(NUL, REPLACEMENT).toWellFormed();
+  const noNul = text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
+  return noNul.isWellFormed() ? noNul : noNul.toWellFormed();
 }
 
 export function sanitizeJson(value: unknown): unknown {
   if (typeof value === 'string') return sanitizeText(value);
-  if (Array.isArray(value)) return value.map(sanitizeJson);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (UNSAFE_KEYS.has(k)) continue;
-      Object.defineProperty(out, sanitizeText(k), {
-        value: sanitizeJson(v),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sanitizeJson(value[i]);
     return out;
   }
-  return value;
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(source)) {
+    if (isUnsafeKey(k)) continue;
+    // A cleaned key can never become __proto__ (it then holds U+FFFD). A plain assignment
+    // creates an own data property exactly like defineProperty, and is ~8x cheaper, unless
+    // Object.prototype has that name (toString, hasOwnProperty…): a frozen or tampered
+    // prototype could then refuse or intercept the assignment, so those keep defineProperty.
+    const key = sanitizeText(k);
+    const v = sanitizeJson(source[k]);
+    if (key in Object.prototype) {
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * One walk, without allocating, over a JSON value (as JSON.parse returns it): `'too-deep'` when
+ * an object or array sits deeper than `maxDepth` levels (the value itself is level 1),
+ * otherwise `'dirty'` when sanitizeJson would change something (a NUL or lone surrogate in a
+ * key or string, an unsafe key), else `'clean'`: sanitizeJson would return an equal copy, so
+ * the value can be used as it is. The recursion stops at `maxDepth`, whatever the input.
+ */
+export function inspectJson(value: unknown, maxDepth: number): 'clean' | 'dirty' | 'too-deep' {
+  const r = inspect(value, maxDepth);
+  return r === TOO_DEEP ? 'too-deep' : r === DIRTY ? 'dirty' : 'clean';
+}
+
+const CLEAN = 0;
+const DIRTY = 1;
+const TOO_DEEP = 2;
+
+/** `budget`: how many more levels of objects/arrays are allowed, this value's included. */
+function inspect(value: unknown, budget: number): number {
+  if (typeof value === 'string') return isCleanText(value) ? CLEAN : DIRTY;
+  if (typeof value !== 'object' || value === null) return CLEAN;
+  if (budget <= 0) return TOO_DEEP;
+  let state = CLEAN;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const s = inspect(value[i], budget - 1);
+      if (s === TOO_DEEP) return TOO_DEEP;
+      state |= s;
+    }
+    return state;
+  }
+  const source = value as Record<string, unknown>;
+  // A dirty value is still walked to the end: the depth limit must hold for all of it.
+  for (const k of Object.keys(source)) {
+    if (isUnsafeKey(k) || !isCleanText(k)) state = DIRTY;
+    const s = inspect(source[k], budget - 1);
+    if (s === TOO_DEEP) return TOO_DEEP;
+    state |= s;
+  }
+  return state;
 }

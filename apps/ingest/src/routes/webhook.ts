@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest, HttpError, sanitizeJson, unauthorized } from '@plexhook/core';
+import { badRequest, HttpError, inspectJson, sanitizeJson, unauthorized } from '@plexhook/core';
 import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
@@ -34,21 +34,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /** Plex's payload is a few levels deep; anything far deeper is hostile (and would overflow the
  * stack of every recursive serializer downstream: BullMQ, Prisma, pino). */
 export const MAX_PAYLOAD_DEPTH = 32;
-function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /** Plex's JSON, from the multipart `payload` field or a JSON body: an object with an event. */
-function readPayload(req: Request): Record<string, unknown> {
+function readPayload(req: Request, multipart: boolean): Record<string, unknown> {
   let raw: unknown = req.body;
-  if (req.is('multipart/form-data')) {
+  if (multipart) {
     const field = (req.body as Record<string, unknown> | undefined)?.payload;
     if (typeof field !== 'string' || field.length === 0) throw badRequest('missing "payload" field');
     try {
@@ -62,24 +52,48 @@ function readPayload(req: Request): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest('payload must be a JSON object');
   }
-  if (depthExceeds(raw, MAX_PAYLOAD_DEPTH)) {
+  // One allocation-free walk checks the depth and whether anything needs fixing: what
+  // PostgreSQL cannot store (NUL, lone surrogates) and __proto__/constructor/prototype keys.
+  // Plex's payloads almost never carry either, and then the parsed value is used as it is
+  // (sanitizeJson would return an equal copy); otherwise sanitizeJson replaces and drops them.
+  const state = inspectJson(raw, MAX_PAYLOAD_DEPTH);
+  if (state === 'too-deep') {
     throw badRequest(`payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
   }
-  // One walk: what PostgreSQL cannot store (NUL, lone surrogates) is replaced, so the log row
-  // can be written, and __proto__/constructor/prototype keys are dropped.
-  const payload = sanitizeJson(raw) as Record<string, unknown>;
+  const payload = (state === 'clean' ? raw : sanitizeJson(raw)) as Record<string, unknown>;
   if (typeof payload.event !== 'string' || payload.event.length === 0) {
     throw badRequest('payload has no "event"');
   }
   return payload;
 }
 
+/** Multer storage for the optional thumb: the stream is consumed and nothing is kept (the
+ * memory storage copied every thumb into one Buffer only for it to be dropped). */
+const discardStorage: multer.StorageEngine = {
+  _handleFile(_req, file, callback) {
+    let settled = false;
+    const done = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      callback(err, {});
+    };
+    // An aborted upload errors instead of ending: multer must hear of it, or it waits forever.
+    file.stream.on('error', (err) => done(err));
+    file.stream.on('end', () => done(null));
+    file.stream.resume();
+  },
+  _removeFile(_req, _file, callback) {
+    callback(null);
+  },
+};
+
 export function webhookRouter(deps: WebhookRouteDeps): Router {
   const router = Router();
   // Every multer limit set: its defaults are unlimited. One optional `thumb` file (Plex sends
-  // it with play/rate/library.new), kept in memory only to be dropped; any other file is a 400.
+  // it with play/rate/library.new), read and dropped without being kept (fileSize still
+  // applies: past it busboy reports the limit and multer answers 413); any other file is a 400.
   const upload = multer({
-    storage: multer.memoryStorage(),
+    storage: discardStorage,
     limits: {
       fieldSize: deps.config.PAYLOAD_MAX_BYTES,
       fieldNameSize: 100,
@@ -91,6 +105,15 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
     },
   }).fields([{ name: 'thumb', maxCount: 1 }]);
   const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true });
+  // One content-type check picks the parser (multer and body-parser would each check again).
+  const parseBody = (req: Request, res: Response, next: NextFunction) => {
+    if (req.is('multipart/form-data')) {
+      res.locals.multipart = true;
+      upload(req, res, next);
+    } else {
+      json(req, res, next);
+    }
+  };
   // Failed authentications per IP, so a secret cannot be brute-forced. Only failures are
   // counted (a limiter that counts every request in flight refused valid webhooks under load).
   const failures = new RateLimiterMemory({ points: deps.config.AUTH_FAILURES_PER_MINUTE, duration: 60 });
@@ -98,7 +121,8 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
 
   // Authenticate before reading the body: an unknown caller costs no parsing.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
-    const spent = await failures.get(clientKey(req));
+    const client = clientKey(req);
+    const spent = await failures.get(client);
     if (spent && spent.consumedPoints >= deps.config.AUTH_FAILURES_PER_MINUTE) {
       res.setHeader('Retry-After', String(Math.ceil(spent.msBeforeNext / 1000)));
       throw new HttpError(429, 'too many failed authentications, try again later');
@@ -114,15 +138,15 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
         : null;
     if (userId === null) {
       // consume() rejects once the points are spent; the next request is refused above.
-      await failures.consume(clientKey(req)).catch(() => undefined);
+      await failures.consume(client).catch(() => undefined);
       throw unauthorized();
     }
     res.locals.userId = userId;
     next();
   };
 
-  router.post('/api/plex/webhook', authenticate, upload, json, async (req: Request, res: Response) => {
-    const payload = readPayload(req);
+  router.post('/api/plex/webhook', authenticate, parseBody, async (req: Request, res: Response) => {
+    const payload = readPayload(req, res.locals.multipart === true);
     const jobId = randomUUID();
     const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
     const stop = deps.metrics.enqueueSeconds.startTimer();
