@@ -1,7 +1,7 @@
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
 import type { Outcome } from '../handlers/outcome';
-import { type LogWrite, LogWriter } from './log-writer';
+import { createLogWriter, type LogWrite } from './log-writer';
 
 let t: TestDb;
 let userId: number;
@@ -36,7 +36,7 @@ function write(outcome: Partial<Outcome> = {}, overrides: Partial<LogWrite> = {}
 }
 
 test('concurrent writes share statements, and every row and watch is written as one would be alone', async () => {
-  const writer = new LogWriter(t.db);
+  const writer = createLogWriter(t.db);
   const watchedAt = new Date('2026-11-27T09:59:00.000Z');
   const writes = [
     ...Array.from({ length: 20 }, () => write({ episodeWatch: { episodeId, watchedAt } })),
@@ -44,12 +44,12 @@ test('concurrent writes share statements, and every row and watch is written as 
     write({ status: 'ignored', action: 'ignored_event', message: 'not a scrobble' }),
     write({ status: 'failed', action: null, message: 'malformed job' }, { userId: null, payload: null }),
   ];
-  const ids = await Promise.all(writes.map((w) => writer.write(w)));
+  const ids = await Promise.all(writes.map((w) => writer.submit(w)));
 
   expect(ids.every((id) => typeof id === 'number')).toBe(true);
   expect(new Set(ids).size).toBe(writes.length);
   // The first write went out alone; the others waited for it and shared statements.
-  expect(writer.stats.rows).toBe(writes.length);
+  expect(writer.stats.requests).toBe(writes.length);
   expect(writer.stats.statements).toBeLessThanOrEqual(3);
 
   const logs = await t.db.plexWebhookLog.findMany({
@@ -85,15 +85,15 @@ test('concurrent writes share statements, and every row and watch is written as 
 });
 
 test('a job already logged gets null and writes no second watch, in a batch as alone', async () => {
-  const writer = new LogWriter(t.db);
+  const writer = createLogWriter(t.db);
   const watchedAt = new Date();
   const first = write({ episodeWatch: { episodeId, watchedAt } });
-  expect(await writer.write(first)).toEqual(expect.any(Number));
+  expect(await writer.submit(first)).toEqual(expect.any(Number));
   const again = await Promise.all([
-    writer.write(write()), // opens a statement, so the next three share one
-    writer.write(first),
-    writer.write(write()),
-    writer.write(first),
+    writer.submit(write()), // opens a statement, so the next three share one
+    writer.submit(first),
+    writer.submit(write()),
+    writer.submit(first),
   ]);
   expect(again[1]).toBeNull();
   expect(again[3]).toBeNull();
@@ -103,15 +103,15 @@ test('a job already logged gets null and writes no second watch, in a batch as a
 });
 
 test('one bad row fails only its own job: the batch falls back to one statement per job', async () => {
-  const writer = new LogWriter(t.db);
+  const writer = createLogWriter(t.db);
   const watchedAt = new Date();
   const good = [write(), write({ episodeWatch: { episodeId, watchedAt } }), write()];
   const bad = write({ episodeWatch: { episodeId: 999_999, watchedAt } }); // no such episode
   const results = await Promise.allSettled([
-    writer.write(good[0]!),
-    writer.write(good[1]!),
-    writer.write(bad),
-    writer.write(good[2]!),
+    writer.submit(good[0]!),
+    writer.submit(good[1]!),
+    writer.submit(bad),
+    writer.submit(good[2]!),
   ]);
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/foreign key|episode_id/i);

@@ -1,6 +1,7 @@
 // The webhook log row, and the watch with it: the statements that write them, and the group
 // commit that lets concurrent jobs share one statement.
 import { type Db, Prisma, preparedQuery } from '@plexhook/db';
+import { Batcher, batcherFor } from '../batcher';
 import type { Outcome } from '../handlers/outcome';
 
 /** One log row to write: the job, what handling it decided, and what it was about. */
@@ -118,86 +119,41 @@ export function insertLogBatchSql(batch: LogWrite[]): Prisma.Sql {
     SELECT job_id, id FROM log`;
 }
 
-type Pending = { write: LogWrite; resolve: (id: number | null) => void; reject: (err: unknown) => void };
-
-/** At most this many jobs share a statement (64 rows of 16 arrays: well within limits). */
+/** At most this many jobs share a statement (64 rows of 15 arrays: well within limits). */
 const MAX_BATCH = 64;
 
+/** The new log row's id, or null when this job was logged already. */
+async function writeOne(db: Db, write: LogWrite): Promise<number | null> {
+  const [row] = await preparedQuery<{ id: number }>(db, insertLogSql(write));
+  return row?.id ?? null;
+}
+
+async function writeMany(db: Db, writes: LogWrite[]): Promise<(number | null)[]> {
+  const rows = await preparedQuery<{ job_id: string; id: number }>(db, insertLogBatchSql(writes));
+  const ids = new Map(rows.map((r) => [r.job_id, r.id]));
+  return writes.map((w) => ids.get(w.jobId) ?? null);
+}
+
 /**
- * Group commit for log rows. A write goes out at once when nothing is being written; the ones
- * that arrive while a statement runs wait for it and then go out together, in one statement (one
- * round trip, one transaction, one WAL flush for all). At low load every job writes alone, as
- * before; under load the batch grows with it. A job's promise settles only once its own row is
+ * Group commit for log rows (see Batcher): concurrent jobs' rows and watches go out in one
+ * statement, one transaction, one WAL flush. A job's promise settles only once its own row is
  * committed (or known to be logged already: `null`), so a job is never acknowledged before its
- * record exists. If a batch fails, each of its jobs is written alone, so one bad row (a deleted
+ * record exists; if a batch fails, each of its jobs is written alone, so one bad row (a deleted
  * episode, say) fails only its own job.
  */
-export class LogWriter {
-  private readonly pending: Pending[] = [];
-  private writing = false;
-  /** Statements sent and rows they carried: rows / statements is the mean batch size. */
-  readonly stats = { statements: 0, rows: 0 };
+export type LogWriter = Batcher<LogWrite, number | null>;
 
-  constructor(private readonly db: Db) {}
-
-  /** The new log row's id, or null when this job was logged already. */
-  write(write: LogWrite): Promise<number | null> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ write, resolve, reject });
-      if (!this.writing) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.pending.length > 0) {
-        await this.flush(this.pending.splice(0, MAX_BATCH));
-      }
-    } finally {
-      this.writing = false;
-    }
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
-    if (batch.length > 1) {
-      try {
-        this.stats.statements++;
-        this.stats.rows += batch.length;
-        const rows = await preparedQuery<{ job_id: string; id: number }>(
-          this.db,
-          insertLogBatchSql(batch.map((p) => p.write)),
-        );
-        const ids = new Map(rows.map((r) => [r.job_id, r.id]));
-        for (const p of batch) p.resolve(ids.get(p.write.jobId) ?? null);
-        return;
-      } catch {
-        // Fall through: each job on its own, so the error lands on the job that caused it.
-      }
-    }
-    await Promise.all(
-      batch.map(async (p) => {
-        try {
-          this.stats.statements++;
-          this.stats.rows++;
-          const [row] = await preparedQuery<{ id: number }>(this.db, insertLogSql(p.write));
-          p.resolve(row?.id ?? null);
-        } catch (err) {
-          p.reject(err);
-        }
-      }),
-    );
-  }
+export function createLogWriter(db: Db): LogWriter {
+  return new Batcher({
+    one: (w) => writeOne(db, w),
+    many: (ws) => writeMany(db, ws),
+    max: MAX_BATCH,
+  });
 }
 
 const writers = new WeakMap<Db, LogWriter>();
 
 /** The log writer of a database client: one per client, so one group commit per process. */
 export function logWriterFor(db: Db): LogWriter {
-  let writer = writers.get(db);
-  if (!writer) {
-    writer = new LogWriter(db);
-    writers.set(db, writer);
-  }
-  return writer;
+  return batcherFor(writers, db, () => createLogWriter(db));
 }

@@ -69,7 +69,7 @@ async function recordOutcome(
     });
   } else {
     // Concurrent jobs share one statement here (group commit): see LogWriter.
-    id = await logWriterFor(deps.db).write(write);
+    id = await logWriterFor(deps.db).submit(write);
   }
   if (id !== null)
     return { logId: id, status: outcome.status, action: outcome.action, message: outcome.message };

@@ -1,0 +1,99 @@
+import { buildPlexPayload } from '@plexhook/core';
+import { createUserWithSecret } from '@plexhook/db';
+import { createTestDb, type TestDb } from '../../../../test/helpers/db';
+import { seedShow } from '../../../../test/helpers/factories';
+import { contextReaderFor, type EventContext, loadEventContext } from './event-context';
+
+let t: TestDb;
+let alice: number;
+let bob: number; // a user without plex_config
+
+const episode = (showKey: string, season: number, index: number) =>
+  buildPlexPayload({ Metadata: { grandparentRatingKey: showKey, parentIndex: season, index } });
+const movie = (ratingKey: string) =>
+  buildPlexPayload({ Metadata: { type: 'movie', ratingKey, librarySectionType: 'movie', title: 'Heat' } });
+
+beforeAll(async () => {
+  t = await createTestDb('eventctx');
+  alice = (await createUserWithSecret(t.db, 'alice')).id;
+  bob = (await t.db.user.create({ data: { name: 'bob' } })).id;
+  const show = await seedShow(t.db, {
+    episodes: [
+      [1, 1, 'Pilot'],
+      [1, 2, 'Second'],
+    ],
+  });
+  const heat = await t.db.movie.create({ data: { title: 'Heat', normalizedTitle: 'heat', year: 1995 } });
+  const mapping = { plexTitle: 'x', matchMethod: 'manual' as const, matchConfidence: 1 };
+  await t.db.plexShowMapping.create({
+    data: { ...mapping, userId: alice, plexRatingKey: '500', tvshowId: show.id },
+  });
+  await t.db.plexShowMapping.create({
+    data: { ...mapping, userId: alice, plexRatingKey: '501', tvshowId: null, syncEnabled: false },
+  });
+  await t.db.plexMovieMapping.create({
+    data: { ...mapping, userId: alice, plexRatingKey: '700', movieId: heat.id },
+  });
+  await t.db.plexWebhookLog.create({
+    data: {
+      jobId: 'done-1',
+      userId: alice,
+      status: 'success',
+      actionTaken: 'episode_marked',
+      receivedAt: new Date(),
+    },
+  });
+});
+afterAll(() => t.drop());
+
+// A function: the users exist only once beforeAll has run.
+const cases = (): [string, number, ReturnType<typeof buildPlexPayload>][] => [
+  ['mapped episode', alice, episode('500', 1, 2)],
+  ['episode not in the catalogue', alice, episode('500', 9, 9)],
+  ['ignored show', alice, episode('501', 1, 1)],
+  ['unmapped show', alice, episode('502', 1, 1)],
+  ['mapped movie', alice, movie('700')],
+  ['user without config', bob, episode('500', 1, 1)],
+  ['a job logged before', alice, episode('500', 1, 1)],
+  ['season out of int range', alice, episode('500', 1e12, 1)],
+];
+const jobId = (name: string) => (name === 'a job logged before' ? 'done-1' : `job-${name}`);
+
+test('batched context reads give each event exactly what it reads alone', async () => {
+  // Alone: one awaited read at a time never shares a statement.
+  const alone: EventContext[] = [];
+  for (const [name, user, payload] of cases())
+    alone.push(await loadEventContext(t, jobId(name), user, payload));
+
+  const reader = contextReaderFor(t.db);
+  const before = { ...reader.stats };
+  const together = await Promise.all(
+    cases().map(([name, user, payload]) => loadEventContext(t, jobId(name), user, payload)),
+  );
+  // At most the first read went out alone; the rest waited for it and shared one statement.
+  expect(reader.stats.requests - before.requests).toBe(cases().length);
+  expect(reader.stats.statements - before.statements).toBeLessThanOrEqual(2);
+  expect(together).toEqual(alone);
+
+  // And what they read is right.
+  const byName = Object.fromEntries(cases().map(([name], i) => [name, together[i]!]));
+  expect(byName['mapped episode']).toMatchObject({
+    done: null,
+    config: { enabled: true },
+    episodeId: expect.any(Number),
+  });
+  expect(byName['episode not in the catalogue']).toMatchObject({
+    showMapping: { syncEnabled: true },
+    episodeId: null,
+  });
+  expect(byName['ignored show']).toMatchObject({ showMapping: { tvshowId: null, syncEnabled: false } });
+  expect(byName['unmapped show']).toMatchObject({ showMapping: null, config: { enabled: true } });
+  expect(byName['mapped movie']).toMatchObject({
+    movieMapping: { movieId: expect.any(Number), syncEnabled: true },
+  });
+  expect(byName['user without config']).toMatchObject({ config: null, showMapping: null });
+  expect(byName['a job logged before']).toMatchObject({
+    done: { status: 'success', actionTaken: 'episode_marked' },
+  });
+  expect(byName['season out of int range']).toMatchObject({ episodeAt: null, episodeId: null });
+});
