@@ -120,6 +120,8 @@ function contextSql(k: ContextKeys): Prisma.Sql {
  * The same for many events in one statement, one array per key. Every join is on a unique key,
  * so each input gives exactly one row; `ord` puts them back in input order. The joins are
  * LATERAL so that each is an index probe per input, whatever the planner guesses of unnest.
+ * A read alone uses contextSql, not a batch of one: much cheaper for PostgreSQL (see insertLogSql
+ * in processors/log-writer.ts for the measurement).
  */
 function contextBatchSql(keys: ContextKeys[]): Prisma.Sql {
   return Prisma.sql`

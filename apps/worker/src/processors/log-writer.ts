@@ -39,6 +39,10 @@ const payloadText = (w: LogWrite) =>
  * second run of the same job (after a crash or stall) insert nothing, and the watch is inserted
  * only from the log row this statement inserted, so it cannot be marked twice either. One
  * statement is one transaction: never a watch without its log row or the reverse.
+ * Kept beside the batch form on purpose: a job written alone (every job at concurrency 1) costs
+ * PostgreSQL far less this way than as a batch of one (measured with `npm run bench -- e2e`,
+ * 1 process x c1, both forms for reads and writes: 0.45-0.53 against 1.19 ms of PostgreSQL CPU
+ * per scrobble, 493-570 against 339 scrobbles/s).
  */
 export function insertLogSql(w: LogWrite): Prisma.Sql {
   const { outcome } = w;
