@@ -136,14 +136,26 @@ export function loadAverage(): string {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+/**
+ * A process's command name and CPU ticks from /proc/PID/stat: its own (user + system) and those
+ * of its exited, reaped children. USER_HZ is 100 on Linux. Throws once the process is gone.
+ */
+function procTicks(pid: number | string): { comm: string; own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  // Fields after the command name (which may hold spaces) start at index 2 = state.
+  const f = stat.slice(close + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    own: Number(f[11]) + Number(f[12]),
+    children: Number(f[13]) + Number(f[14]),
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
 export function cpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at index 2 = state.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return ticks / 100; // USER_HZ is 100 on Linux
+    return procTicks(pid).own / 100;
   } catch {
     return Number.NaN;
   }
@@ -158,10 +170,8 @@ export function postgresCpuSeconds(): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      const p = procTicks(entry);
+      if (p.comm === 'postgres') ticks += p.own + p.children;
     } catch {
       // the process exited while we looked
     }
