@@ -107,6 +107,12 @@ describe('classifyEvent', () => {
     ['media.rate', { event: 'media.rate' }, everyone, { action: 'ignored_event', reason: /media\.rate/ }],
     ['library.new', { event: 'library.new' }, everyone, { action: 'ignored_event', reason: /library\.new/ }],
     [
+      'library.new carries no account: an event, not an account, is what is ignored',
+      { event: 'library.new', Account: undefined, user: false, owner: true },
+      { enabled: true, plexUsernames: ['alice'] },
+      { action: 'ignored_event', reason: /library\.new/ },
+    ],
+    [
       'library.on.deck',
       { event: 'library.on.deck' },
       everyone,

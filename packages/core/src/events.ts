@@ -15,6 +15,13 @@ export type EventFilterConfig = { enabled: boolean; plexUsernames: string[] };
 export function classifyEvent(payload: PlexPayload, config: EventFilterConfig): EventClassification {
   if (!config.enabled) return ignore('ignored_disabled', 'Plex webhooks are disabled for this user');
 
+  // Server events (library.new, admin.*, device.new) and any event without an account are not
+  // someone's playback: what is ignored is the event, whatever the allow-list says.
+  const isPlayback = payload.event.startsWith('media.') && payload.Account !== undefined;
+  if (payload.event !== 'media.scrobble' && !isPlayback) {
+    return ignore('ignored_event', `event ${payload.event} is not a scrobble`);
+  }
+
   if (!isAllowedAccount(payload, config.plexUsernames)) {
     const who =
       payload.Account?.title ?? (payload.Account?.id !== undefined ? `#${payload.Account.id}` : 'none');

@@ -11,6 +11,20 @@ describe('parseGuid', () => {
     ['new agent imdb, upper case', 'IMDB://TT0944947', { agent: 'imdb', ids: { imdb: 'tt0944947' } }],
     ['new agent imdb, bare digits padded', 'imdb://944947', { agent: 'imdb', ids: { imdb: 'tt0944947' } }],
     ['surrounding whitespace', '  tmdb://1399 ', { agent: 'tmdb', ids: { tmdb: 1399 } }],
+    // Ids are int4 in the catalogue: a larger one cannot exist, so it is no id (never a retry).
+    ['tmdb id at int4 max', 'tmdb://2147483647', { agent: 'tmdb', ids: { tmdb: 2147483647 } }],
+    ['tmdb id above int4', 'tmdb://2147483648', { agent: 'unknown', ids: {} }],
+    ['tmdb id of 11 digits', 'tmdb://99999999999', { agent: 'unknown', ids: {} }],
+    [
+      'legacy themoviedb show id above int4',
+      'com.plexapp.agents.themoviedb://99999999999/1/1',
+      { agent: 'unknown', ids: {} },
+    ],
+    [
+      'hama tvdb id above int4',
+      'com.plexapp.agents.hama://tvdb-99999999999/1/1',
+      { agent: 'unknown', ids: {} },
+    ],
     ['plex episode', 'plex://episode/5d9c0c1e2df347001e3b0f47', { agent: 'plex', ids: {} }],
     ['plex show', 'plex://show/5d9c086c46115600200aa2fe', { agent: 'plex', ids: {} }],
     ['plex movie', 'plex://movie/5d776825880197001ec967c6', { agent: 'plex', ids: {} }],

@@ -117,10 +117,13 @@ export function hamaCustomNumbering(metadata: PlexMetadata | undefined): string 
   return match ? match[1]!.toLowerCase() : null;
 }
 
+/** Catalogue ids are PostgreSQL `integer`s: a larger number cannot name anything we store. */
+export const MAX_EXTERNAL_ID = 2_147_483_647;
+
 function parseNumericId(raw: string): number | undefined {
-  if (!/^\d{1,15}$/.test(raw)) return undefined;
+  if (!/^\d{1,10}$/.test(raw)) return undefined;
   const id = Number(raw);
-  return id > 0 && Number.isSafeInteger(id) ? id : undefined;
+  return id > 0 && id <= MAX_EXTERNAL_ID ? id : undefined;
 }
 
 function parseIndex(raw: string): number | undefined {

@@ -228,9 +228,22 @@ const rows: [string, ShowQuery, CandidateShow[], Expected, number?][] = [
     0.99,
   ],
   [
-    'the same doubt passes the default threshold',
+    'another episode title at S/E and no date to corroborate it: vetoed at any threshold',
     { title: 'Severance', season: 1, episode: 1, episodeTitle: 'Good News About Hell' },
     [show(19, 'Severance', '2022-02-18', null, { episode: { title: 'Pilot' } })],
+    { conflict: 'low_confidence', ranked: [19], decisive: null },
+    0.1,
+  ],
+  [
+    'another episode title at S/E but the same air date: a weak doubt only',
+    {
+      title: 'Severance',
+      season: 1,
+      episode: 1,
+      episodeTitle: 'Good News About Hell',
+      episodeAirDate: '2022-02-18',
+    },
+    [show(19, 'Severance', '2022-02-18', null, { episode: { title: 'Pilot', airDate: date('2022-02-18') } })],
     { match: 19 },
   ],
 ];
@@ -264,6 +277,7 @@ describe('scoreCandidates', () => {
     });
     expect(revival!.evidence.map((e) => [e.kind, e.ok, e.detail])).toEqual([
       ['title', true, 'title "iCarly" vs "iCarly": similarity 1.00'],
+      ['episode_date', true, "catalogue's S01E01 aired 2021-06-17, Plex says 2021-06-17"],
       ['episode_air_date', true, 'episode aired 2021-06-17, inside run 2021–2023'],
       ['episode_exists', true, 'catalogue has S01E01'],
       ['episode_title', true, 'catalogue\'s S01E01 is "iStart Over" too'],
@@ -537,9 +551,19 @@ describe('external ids', () => {
       { kind: 'match', id: 1, method: 'tmdb_id' },
     ],
     [
-      'unknown tmdb, known imdb',
+      'imdb names an entry whose tmdb is another: a contradiction, never a match',
       { tmdb: 42, imdb: 'tt0972534' },
-      { kind: 'match', id: 1, method: 'imdb_id' },
+      { kind: 'disagree' },
+    ],
+    [
+      'unknown tmdb, entry without a tmdb: the imdb decides',
+      { tmdb: 42, imdb: 'tt0000042' },
+      { kind: 'none' },
+    ],
+    [
+      'a kind the entry lacks says nothing',
+      { tmdb: 119243, tvdb: 999 },
+      { kind: 'match', id: 2, method: 'tmdb_id' },
     ],
     ['ids disagree: never guessed', { tmdb: 119243, tvdb: 80284 }, { kind: 'disagree' }],
   ] as const)('%s', (_name, ids, expected) => {

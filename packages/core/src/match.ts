@@ -1,6 +1,6 @@
 import type { ExternalIds } from './guid';
 import type { PlexMetadata } from './plex-payload';
-import { splitTitleYear, titleSimilarity } from './title';
+import { normalizeTitle, splitTitleYear, titleSimilarity } from './title';
 
 export const DEFAULT_MATCH_THRESHOLD = 0.85;
 /**
@@ -24,6 +24,8 @@ export type ShowQuery = {
   season?: number;
   episode?: number;
   episodeTitle?: string;
+  /** The SHOW's external ids as Plex gave them (legacy guid or the Plex server), never an episode's. */
+  ids?: ExternalIds;
 };
 
 export type CandidateShow = {
@@ -34,6 +36,11 @@ export type CandidateShow = {
   showEndDate?: Date | null;
   /** The catalogue's episode at the query's season/episode, if any. */
   episode?: { title?: string | null; airDate?: Date | null } | null;
+  tmdbId?: number | null;
+  tvdbId?: number | null;
+  imdbId?: string | null;
+  /** The highest season number the catalogue has for the show (null: no episodes at all). */
+  maxSeason?: number | null;
 };
 
 export type EvidenceKind =
@@ -45,10 +52,38 @@ export type EvidenceKind =
   | 'episode_air_date'
   | 'episode_year'
   | 'episode_exists'
-  | 'episode_title';
+  | 'episode_title'
+  | 'episode_date'
+  | 'season_range';
 
-/** `weight` is what this piece of evidence added to (or took from) the confidence. */
-export type Evidence = { kind: EvidenceKind; ok: boolean; detail: string; weight: number };
+/**
+ * `weight` is what this piece of evidence added to (or took from) the confidence. `hard` marks a
+ * contradiction that vetoes an automatic mapping whatever the confidence (see HARD RULE below).
+ */
+export type Evidence = { kind: EvidenceKind; ok: boolean; detail: string; weight: number; hard?: boolean };
+
+/**
+ * THE HARD RULE. An automatic mapping (or an auto-resolve hint) needs positive evidence and no
+ * hard contradiction. A hard contradiction is a fact that says "this is another show/movie":
+ * - an external id of the same kind (tmdb vs tmdb, tvdb vs tvdb, imdb vs imdb) that differs;
+ * - the catalogue's own episode at the played S/E aired more than
+ *   EPISODE_DATE_TOLERANCE_DAYS away from the date Plex gives;
+ * - the catalogue's episode at S/E has another title and no date corroborates it;
+ * - the episode's air date (or, without one, its year) outside the show's run, unless the
+ *   catalogue's episode at S/E corroborates the date (then the run's end is merely stale);
+ * - the year in Plex's title or Plex's own show year not the show's first-aired year (one year
+ *   off is tolerated for Plex's show year, which comes from another source);
+ * - a played season beyond the last season the catalogue has for the show;
+ * - for movies: a release year more than one year off.
+ * Specials (season 0) are dated and numbered loosely by every source, so their dates only hint.
+ * A contradicted candidate may still be offered in a conflict, ranked below every candidate
+ * without one, with the contradiction shown.
+ */
+export const EPISODE_DATE_TOLERANCE_DAYS = 3;
+
+export function hasHardContradiction(candidate: { evidence: Evidence[] }): boolean {
+  return candidate.evidence.some((e) => e.hard === true && !e.ok);
+}
 
 export type ScoredCandidate = {
   tvshowId: number;
@@ -85,8 +120,15 @@ const WEIGHTS = {
   episodeYearOutside: -0.2,
   episodeExists: 0.02,
   episodeTitleMatch: 0.1,
-  // Episode titles differ between sources ("Pilot" vs "Pilot (1)"), so a mismatch is weak.
+  // Episode titles differ between sources ("Pilot" vs "Pilot (1)"), so a mismatch with a
+  // corroborating date is weak; without one it is a hard contradiction.
   episodeTitleMismatch: -0.05,
+  episodeTitleMismatchUncorroborated: -0.3,
+  episodeDateMatch: 0.05,
+  episodeDateMismatch: -0.4,
+  seasonBeyondCatalogue: -0.3,
+  externalIdMatch: 0.1,
+  externalIdMismatch: -0.5,
 } as const;
 // An exact title alone is likely but not certain (a remake missing from the catalogue shares
 // it), so it starts just above the default threshold and evidence moves it from there. This
@@ -123,6 +165,7 @@ export function showQueryFromMetadata(metadata: PlexMetadata): ShowQuery {
 
 /** Scores every candidate against the query, best first (confidence desc, then id). */
 export function scoreCandidates(query: ShowQuery, candidates: CandidateShow[]): ScoredCandidate[] {
+  // Ranked with hard contradictions last (see byRank).
   return candidates.map((candidate) => scoreCandidate(query, candidate)).sort(byRank);
 }
 
@@ -140,10 +183,46 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
   const run = startYear === null ? '' : `${startYear}–${endYear ?? ''}`;
 
   const evidence: Evidence[] = [];
-  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number) =>
-    evidence.push({ kind, ok, detail, weight: round(scale(weight)) });
+  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number, hard = false) =>
+    evidence.push({ kind, ok, detail, weight: round(scale(weight)), ...(hard && !ok ? { hard } : {}) });
 
   add('title', strongTitle, describeTitlePair(best, titleScore), 0);
+
+  for (const item of compareExternalIds(query.ids, candidate, 'show')) {
+    add(
+      'external_id',
+      item.ok,
+      item.detail,
+      item.ok ? WEIGHTS.externalIdMatch : WEIGHTS.externalIdMismatch,
+      true,
+    );
+  }
+
+  const special = query.season === 0;
+  // The catalogue's own episode at S/E against the one Plex played: the strongest episode fact.
+  const catalogueDate = toIsoDate(candidate.episode?.airDate);
+  const code =
+    query.season !== undefined && query.episode !== undefined
+      ? episodeCode(query.season, query.episode)
+      : null;
+  let dateCorroborated = false;
+  if (code !== null && query.episodeAirDate !== undefined && catalogueDate !== null) {
+    const days = daysBetween(query.episodeAirDate, catalogueDate);
+    dateCorroborated = days <= EPISODE_DATE_TOLERANCE_DAYS;
+    add(
+      'episode_date',
+      dateCorroborated,
+      dateCorroborated
+        ? `catalogue's ${code} aired ${catalogueDate}, Plex says ${query.episodeAirDate}`
+        : `catalogue's ${code} aired ${catalogueDate}, but Plex's aired ${query.episodeAirDate} (${days} days apart)`,
+      dateCorroborated
+        ? WEIGHTS.episodeDateMatch
+        : special
+          ? WEIGHTS.specialAirDateOutside
+          : WEIGHTS.episodeDateMismatch,
+      !special,
+    );
+  }
 
   if (query.titleYear !== undefined && startYear !== null) {
     if (query.titleYear === startYear) {
@@ -159,6 +238,7 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
         false,
         `title year ${query.titleYear}, but show first aired ${startYear}`,
         WEIGHTS.titleYearMismatch,
+        true,
       );
     }
   }
@@ -174,10 +254,10 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
         ? `Plex's show year ${query.showYear} = first aired ${startYear}`
         : `Plex's show year ${query.showYear}, but show first aired ${startYear}`,
       same ? WEIGHTS.showYearMatch : WEIGHTS.showYearMismatch,
+      true,
     );
   }
 
-  const special = query.season === 0;
   if (query.episodeAirDate !== undefined && start !== null) {
     // ISO dates compare correctly as strings.
     const inside = query.episodeAirDate >= start && (end === null || query.episodeAirDate <= end);
@@ -186,6 +266,8 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
       inside,
       `${special ? 'special' : 'episode'} aired ${query.episodeAirDate}, ${inside ? 'inside' : 'outside'} run ${run}`,
       inside ? WEIGHTS.airDateInside : special ? WEIGHTS.specialAirDateOutside : WEIGHTS.airDateOutside,
+      // A catalogue episode dated like Plex's says the run's end is stale, not the show wrong.
+      !special && !dateCorroborated,
     );
   } else if (query.episodeYear !== undefined && startYear !== null) {
     // The year is only a fallback: the air date already says everything the year could.
@@ -199,25 +281,54 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
         : special
           ? WEIGHTS.specialAirDateOutside
           : WEIGHTS.episodeYearOutside,
+      !special,
     );
   }
 
-  if (query.season !== undefined && query.episode !== undefined) {
-    const code = episodeCode(query.season, query.episode);
+  if (
+    query.season !== undefined &&
+    query.season > 0 &&
+    candidate.maxSeason !== undefined &&
+    candidate.maxSeason !== null &&
+    candidate.maxSeason > 0 &&
+    query.season > candidate.maxSeason
+  ) {
+    add(
+      'season_range',
+      false,
+      `Plex plays season ${query.season}, the catalogue's seasons end at ${candidate.maxSeason}`,
+      WEIGHTS.seasonBeyondCatalogue,
+      true,
+    );
+  }
+
+  if (code !== null) {
     // A missing episode costs nothing: catalogues are often incomplete.
     if (candidate.episode) add('episode_exists', true, `catalogue has ${code}`, WEIGHTS.episodeExists);
     else add('episode_exists', false, `catalogue has no ${code}`, 0);
 
     const catalogueTitle = candidate.episode?.title;
-    if (query.episodeTitle && catalogueTitle) {
-      const same = titleSimilarity(query.episodeTitle, catalogueTitle) >= EPISODE_TITLE_MIN_SIMILARITY;
+    if (
+      query.episodeTitle &&
+      catalogueTitle &&
+      isInformativeEpisodeTitle(query.episodeTitle) &&
+      isInformativeEpisodeTitle(catalogueTitle)
+    ) {
+      const same = sameEpisodeTitle(query.episodeTitle, catalogueTitle);
+      // Without a date that agrees, another title at the same S/E is another show's episode.
+      const hard = !same && !dateCorroborated && !special;
       add(
         'episode_title',
         same,
         same
           ? `catalogue's ${code} is "${catalogueTitle}" too`
           : `catalogue's ${code} is "${catalogueTitle}", Plex says "${query.episodeTitle}"`,
-        same ? WEIGHTS.episodeTitleMatch : WEIGHTS.episodeTitleMismatch,
+        same
+          ? WEIGHTS.episodeTitleMatch
+          : hard
+            ? WEIGHTS.episodeTitleMismatchUncorroborated
+            : WEIGHTS.episodeTitleMismatch,
+        hard,
       );
     }
   }
@@ -249,7 +360,7 @@ export function decideMatch(scored: ScoredCandidate[], opts: { threshold: number
   const sameTitle = contenders.filter((c) => c.titleScore >= topTitleScore - TITLE_TIE_MARGIN);
   if (sameTitle.length === 1) {
     const only = sameTitle[0]!;
-    return only.confidence >= opts.threshold
+    return only.confidence >= opts.threshold && !hasHardContradiction(only)
       ? { kind: 'match', candidate: only }
       : conflict('low_confidence', ranked, null);
   }
@@ -257,7 +368,11 @@ export function decideMatch(scored: ScoredCandidate[], opts: { threshold: number
   // Remakes and reboots share a title ("Doctor Who" 1963 and 2005). Only the year Plex puts
   // in the title ("Doctor Who (2005)") is explicit enough to pick one without asking.
   const byTitleYear = sameTitle.filter((c) => isConfirmed(c, 'title_year'));
-  if (byTitleYear.length === 1 && byTitleYear[0]!.confidence >= opts.threshold) {
+  if (
+    byTitleYear.length === 1 &&
+    byTitleYear[0]!.confidence >= opts.threshold &&
+    !hasHardContradiction(byTitleYear[0]!)
+  ) {
     return { kind: 'match', candidate: byTitleYear[0]! };
   }
   // Plex's own show year is as explicit, but only when it rules every other one out: a show
@@ -392,7 +507,16 @@ export function decideByExternalIds(lookups: IdLookup[], rows: CatalogueIds[]): 
   }
   if (hits.length === 0) return { kind: 'none' };
   const first = hits[0]!;
-  if (hits.every((h) => h.id === first.id)) return { kind: 'match', ...first };
+  if (hits.every((h) => h.id === first.id)) {
+    // One entry by one id, but another id of Plex's names something else on that same entry
+    // (tvdb agrees, tmdb differs): the catalogue or Plex is wrong, and a person decides.
+    const row = rows.find((r) => r.id === first.id)!;
+    const contradicted = lookups.some((l) => {
+      const own = row[l.field];
+      return own !== undefined && own !== null && own !== l.value;
+    });
+    return contradicted ? { kind: 'disagree', hits } : { kind: 'match', ...first };
+  }
   return { kind: 'disagree', hits };
 }
 
@@ -405,7 +529,70 @@ function conflict(
 }
 
 function byRank(a: ScoredCandidate, b: ScoredCandidate): number {
-  return b.confidence - a.confidence || a.tvshowId - b.tvshowId;
+  return rankContradictions(a, b) || b.confidence - a.confidence || a.tvshowId - b.tvshowId;
+}
+
+/** Candidates without a hard contradiction rank above every candidate with one. */
+export function rankContradictions(a: { evidence: Evidence[] }, b: { evidence: Evidence[] }): number {
+  return Number(hasHardContradiction(a)) - Number(hasHardContradiction(b));
+}
+
+type IdKind = 'tmdb' | 'tvdb' | 'imdb';
+const ID_FIELDS: { kind: IdKind; field: 'tmdbId' | 'tvdbId' | 'imdbId' }[] = [
+  { kind: 'tmdb', field: 'tmdbId' },
+  { kind: 'tvdb', field: 'tvdbId' },
+  { kind: 'imdb', field: 'imdbId' },
+];
+
+/**
+ * Plex's ids against a catalogue entry's, kind by kind: an id only compares with an id of the
+ * same kind, and a kind either side lacks says nothing.
+ */
+export function compareExternalIds(
+  ids: ExternalIds | undefined,
+  entry: { tmdbId?: number | null; tvdbId?: number | null; imdbId?: string | null },
+  noun: 'show' | 'movie',
+): { ok: boolean; detail: string }[] {
+  if (!ids) return [];
+  const out: { ok: boolean; detail: string }[] = [];
+  for (const { kind, field } of ID_FIELDS) {
+    const plex = ids[kind];
+    const own = entry[field];
+    if (plex === undefined || own === undefined || own === null) continue;
+    out.push(
+      plex === own
+        ? { ok: true, detail: `Plex's ${kind} ${plex} is this ${noun}` }
+        : { ok: false, detail: `Plex says ${kind} ${plex}, this ${noun} is ${kind} ${own}` },
+    );
+  }
+  return out;
+}
+
+// Titles every source invents for an episode it knows nothing about: they compare with nothing.
+const PLACEHOLDER_EPISODE_TITLE =
+  /^(?:(?:episode|ep|chapter|part|folge|episodio|capitulo|aflevering|avsnitt|jakso|odcinek)\s*\d+(?:\s*\d+)?|\d+(?:\s*\d+)?|tba|tbd|untitled|unknown)$/;
+
+export function isInformativeEpisodeTitle(title: string): boolean {
+  const n = normalizeTitle(title);
+  return n !== '' && !PLACEHOLDER_EPISODE_TITLE.test(n);
+}
+
+/**
+ * The same episode title as far as sources go: near-equal, or one the other plus a part
+ * ("Pilot" / "Pilot (1)", "The Beginning" / "The Beginning, Part 1").
+ */
+export function sameEpisodeTitle(a: string, b: string): boolean {
+  if (titleSimilarity(a, b) >= EPISODE_TITLE_MIN_SIMILARITY) return true;
+  const na = normalizeTitle(a);
+  const nb = normalizeTitle(b);
+  if (!na || !nb) return false;
+  const [short, long] = na.length <= nb.length ? [na, nb] : [nb, na];
+  return short.length >= 4 && (long.startsWith(`${short} `) || long.endsWith(` ${short}`));
+}
+
+function daysBetween(a: string, b: string): number {
+  const ms = Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`));
+  return Math.round(ms / 86_400_000);
 }
 
 function round(value: number): number {

@@ -1,21 +1,33 @@
+import type { ExternalIds } from './guid';
 import {
   AUTO_MATCH_MIN_TITLE_SCORE,
   bestTitlePair,
+  compareExternalIds,
   describeTitlePair,
   type Evidence,
   type EvidenceKind,
+  hasHardContradiction,
+  rankContradictions,
   TITLE_TIE_MARGIN,
 } from './match';
 import type { PlexMetadata } from './plex-payload';
 import { splitTitleYear } from './title';
 
-export type MovieQuery = { title: string; originalTitle?: string; year?: number };
+export type MovieQuery = {
+  title: string;
+  originalTitle?: string;
+  year?: number;
+  /** The movie's own external ids as Plex gave them. */
+  ids?: ExternalIds;
+};
 
 export type CandidateMovie = {
   id: number;
   title: string;
   originalTitle?: string | null;
   year?: number | null;
+  tmdbId?: number | null;
+  imdbId?: string | null;
 };
 
 export type ScoredMovieCandidate = {
@@ -40,7 +52,13 @@ export type MovieMatchDecision =
 // Remakes keep their titles ("Dune" 1984/2021, "The Thing" 1982/2011), so for movies the year
 // is the evidence. Release years differ by one between sources (festival vs theatrical,
 // December releases), so one year off neither confirms nor contradicts.
-const WEIGHTS = { yearMatch: 0.1, yearOffByOne: 0, yearMismatch: -0.3 } as const;
+const WEIGHTS = {
+  yearMatch: 0.1,
+  yearOffByOne: 0,
+  yearMismatch: -0.3,
+  externalIdMatch: 0.1,
+  externalIdMismatch: -0.5,
+} as const;
 const TITLE_BASE_FACTOR = 0.9;
 const WEAK_TITLE_POSITIVE_FACTOR = 0.25;
 
@@ -67,14 +85,25 @@ function scoreMovie(query: MovieQuery, candidate: CandidateMovie): ScoredMovieCa
   const titleScore = round(best.score);
   const strongTitle = titleScore >= AUTO_MATCH_MIN_TITLE_SCORE;
   const evidence: Evidence[] = [];
-  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number) =>
+  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number, hard = false) =>
     evidence.push({
       kind,
       ok,
       detail,
       weight: round(weight > 0 && !strongTitle ? weight * WEAK_TITLE_POSITIVE_FACTOR : weight),
+      ...(hard && !ok ? { hard } : {}),
     });
   add('title', strongTitle, describeTitlePair(best, titleScore), 0);
+  // The hard rule of match.ts: a differing id of the same kind, or a year more than one off.
+  for (const item of compareExternalIds(query.ids, candidate, 'movie')) {
+    add(
+      'external_id',
+      item.ok,
+      item.detail,
+      item.ok ? WEIGHTS.externalIdMatch : WEIGHTS.externalIdMismatch,
+      true,
+    );
+  }
 
   const year = candidate.year ?? null;
   if (query.year !== undefined && year !== null) {
@@ -82,7 +111,7 @@ function scoreMovie(query: MovieQuery, candidate: CandidateMovie): ScoredMovieCa
     if (diff === 0) add('year', true, `year ${query.year} = catalogue year ${year}`, WEIGHTS.yearMatch);
     else if (diff === 1)
       add('year', true, `year ${query.year}, catalogue says ${year} (one off)`, WEIGHTS.yearOffByOne);
-    else add('year', false, `year ${query.year}, but catalogue says ${year}`, WEIGHTS.yearMismatch);
+    else add('year', false, `year ${query.year}, but catalogue says ${year}`, WEIGHTS.yearMismatch, true);
   }
   const adjustment = evidence.reduce((sum, e) => sum + e.weight, 0);
   return {
@@ -119,12 +148,15 @@ export function decideMovieMatch(
   const sameTitle = contenders.filter((c) => c.titleScore >= top - TITLE_TIE_MARGIN);
   if (sameTitle.length === 1) {
     const only = sameTitle[0]!;
-    return only.confidence >= opts.threshold
+    return only.confidence >= opts.threshold && !hasHardContradiction(only)
       ? { kind: 'match', candidate: only }
       : { kind: 'conflict', conflictType: 'low_confidence', candidates: ranked, decisive: null };
   }
   const byYear = sameTitle.filter(exactYear);
-  const winner = byYear.length === 1 && byYear[0]!.confidence >= opts.threshold ? byYear[0]! : null;
+  const winner =
+    byYear.length === 1 && byYear[0]!.confidence >= opts.threshold && !hasHardContradiction(byYear[0]!)
+      ? byYear[0]!
+      : null;
   if (winner && sameTitle.every((c) => c === winner || yearContradicted(c))) {
     return { kind: 'match', candidate: winner };
   }
@@ -132,7 +164,7 @@ export function decideMovieMatch(
 }
 
 function byRank(a: ScoredMovieCandidate, b: ScoredMovieCandidate): number {
-  return b.confidence - a.confidence || a.movieId - b.movieId;
+  return rankContradictions(a, b) || b.confidence - a.confidence || a.movieId - b.movieId;
 }
 
 function round(value: number): number {

@@ -61,6 +61,17 @@ describe('parsePlexPayload: accepted payloads', () => {
     ['lastViewedAt as string', { lastViewedAt: '1624000000' }, { lastViewedAt: 1624000000 }],
     ['null year treated as missing', { year: null }, { year: undefined }],
     ['empty string index treated as missing', { index: '' }, { index: undefined }],
+    [
+      'an index beyond int4 is no index',
+      { index: 99999999999, parentIndex: 2147483648 },
+      { index: undefined, parentIndex: undefined },
+    ],
+    [
+      'a fractional or negative index is no index',
+      { index: 1.5, parentIndex: -1 },
+      { index: undefined, parentIndex: undefined },
+    ],
+    ['an index at int4 max is kept', { index: '2147483647' }, { index: 2147483647 }],
     ['live flag as number', { live: 1 }, { live: 1 }],
   ])('coerces %s', (_name, metadata, expected) => {
     const payload = parsed(buildPlexPayload({ Metadata: metadata as never }));

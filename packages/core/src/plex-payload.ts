@@ -22,6 +22,16 @@ function nullToUndefined(value: unknown): unknown {
 }
 
 const optionalNumber = z.preprocess(toNumberIfNumeric, z.number().optional()).optional();
+// Season and episode numbers address `integer` columns: a value that cannot be one (a fraction,
+// a negative, beyond int4) is no number at all, so the episode is simply not found, never a
+// database error that would be retried.
+const MAX_INT4 = 2_147_483_647;
+const optionalIndex = z
+  .preprocess((value) => {
+    const n = toNumberIfNumeric(value);
+    return typeof n === 'number' && !(Number.isInteger(n) && n >= 0 && n <= MAX_INT4) ? undefined : n;
+  }, z.number().optional())
+  .optional();
 const optionalString = z.preprocess(nullToUndefined, z.string().optional()).optional();
 const optionalBoolean = z.preprocess(nullToUndefined, z.boolean().optional()).optional();
 /** Rating keys are opaque identifiers: always strings, even when Plex sends a number. */
@@ -71,8 +81,8 @@ export const PlexMetadataSchema = z.looseObject({
   parentTitle: optionalString,
   grandparentTitle: optionalString,
   originalTitle: optionalString,
-  index: optionalNumber,
-  parentIndex: optionalNumber,
+  index: optionalIndex,
+  parentIndex: optionalIndex,
   year: optionalNumber,
   originallyAvailableAt: optionalString,
   duration: optionalNumber,
