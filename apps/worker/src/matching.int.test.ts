@@ -96,14 +96,42 @@ describe('show ids from the Plex server', () => {
     },
   );
 
-  test("the server's show year alone picks iCarly 2021 over 2007", async () => {
-    const user = await userWithServer('plex-year');
+  test("the server's tmdb id is not the catalogue's: a conflict listing the contradiction, never a mapping", async () => {
+    const user = await userWithServer('plex-tmdb-differs');
     const k = keys();
     plex.answers.set(k.grandparentRatingKey, {
       kind: 'show',
       title: 'iCarly',
       year: 2021,
       guids: ['tmdb://424242'],
+    });
+    const log = await send(user, { Metadata: k });
+    expect(log).toMatchObject({ status: 'success', actionTaken: 'conflict_created' });
+    expect(
+      await p.db.plexShowMapping.findFirst({
+        where: { userId: user.id, plexRatingKey: k.grandparentRatingKey },
+      }),
+    ).toBeNull();
+    const conflict = await p.db.plexConflict.findUniqueOrThrow({ where: { id: log.conflictId as number } });
+    const evidence = (
+      conflict.potentialMatches as { evidence: { kind: string; ok: boolean; detail: string }[] }[]
+    )
+      .flatMap((c) => c.evidence)
+      .filter((e) => e.kind === 'external_id');
+    expect(evidence.map((e) => [e.ok, e.detail])).toContainEqual([
+      false,
+      'Plex says tmdb 424242, this show is tmdb 119243',
+    ]);
+  });
+
+  test("the server's show year alone picks iCarly 2021 over 2007 (its id is of a kind the catalogue lacks)", async () => {
+    const user = await userWithServer('plex-year');
+    const k = keys();
+    plex.answers.set(k.grandparentRatingKey, {
+      kind: 'show',
+      title: 'iCarly',
+      year: 2021,
+      guids: ['tvdb://424242'],
     });
     const log = await send(user, { Metadata: k });
     expect(log.actionTaken).toBe('episode_marked');

@@ -34,7 +34,8 @@ async function findCandidates(
   if (!search) return { candidates: [], complete: true };
   // The same index-friendly candidate search as for shows (title-candidates.ts).
   const candidates = await deps.db.$queryRaw<CandidateMovie[]>`${bestTitleHits('movies', search)}
-    SELECT m.id, m.title, m.original_title AS "originalTitle", m.year
+    SELECT m.id, m.title, m.original_title AS "originalTitle", m.year,
+           m.tmdb_id AS "tmdbId", m.imdb_id AS "imdbId"
       FROM best JOIN movies m ON m.id = best.id
      ORDER BY best.s DESC, m.id`;
   return { candidates, complete: !mayBeIncomplete(search, candidates.length) };
@@ -74,9 +75,11 @@ export async function resolveMovie(
   deps: WorkerDeps,
   ref: MovieRef,
   ids: ExternalIds,
-  query: MovieQuery,
+  plexQuery: MovieQuery,
   settings: { threshold: number; autoResolve: boolean },
 ): Promise<MovieResolution> {
+  // As for shows: the movie's own ids are scored too, so a differing one vetoes a title match.
+  const query: MovieQuery = { ...plexQuery, ids };
   // Movies have no tvdb ids in the catalogue.
   const lookups = externalIdLookups(ids, ['tmdb_id', 'imdb_id']);
   const rows =
@@ -101,21 +104,11 @@ export async function resolveMovie(
       candidates.push(
         ...(await deps.db.movie.findMany({
           where: { id: { in: missing } },
-          select: { id: true, title: true, originalTitle: true, year: true },
+          select: { id: true, title: true, originalTitle: true, year: true, tmdbId: true, imdbId: true },
         })),
       );
     }
     const scored = scoreMovieCandidates(query, candidates);
-    for (const hit of byId.hits) {
-      scored
-        .find((c) => c.movieId === hit.id)
-        ?.evidence.push({
-          kind: 'external_id',
-          ok: true,
-          detail: `Plex's ${hit.detail} is this movie`,
-          weight: 0,
-        });
-    }
     decision = { kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null };
   } else {
     decision = decideMovieMatch(scoreMovieCandidates(query, candidates), { threshold: settings.threshold });

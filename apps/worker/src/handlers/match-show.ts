@@ -54,9 +54,15 @@ export async function findCandidates(
       original_title: string | null;
       show_start_date: Date | null;
       show_end_date: Date | null;
+      tmdb_id: number | null;
+      tvdb_id: number | null;
+      imdb_id: string | null;
+      max_season: number | null;
     }[]
   >`${bestTitleHits('tvshows', search)}
-    SELECT t.id, t.title, t.original_title, t.show_start_date, t.show_end_date
+    SELECT t.id, t.title, t.original_title, t.show_start_date, t.show_end_date,
+           t.tmdb_id, t.tvdb_id, t.imdb_id,
+           (SELECT max(e.season_number) FROM episodes e WHERE e.tvshow_id = t.id) AS max_season
       FROM best JOIN tvshows t ON t.id = best.id
      ORDER BY best.s DESC, t.id`;
   const complete = !mayBeIncomplete(search, rows.length);
@@ -80,6 +86,10 @@ export async function findCandidates(
     showStartDate: r.show_start_date,
     showEndDate: r.show_end_date,
     episode: byShow.get(r.id) ?? null,
+    tmdbId: r.tmdb_id,
+    tvdbId: r.tvdb_id,
+    imdbId: r.imdb_id,
+    maxSeason: r.max_season,
   }));
   return { candidates, complete };
 }
@@ -93,7 +103,17 @@ async function loadCandidates(deps: WorkerDeps, ids: number[], query: ShowQuery)
         ? { episodes: { where: { seasonNumber: query.season, episodeNumber: query.episode } } }
         : undefined,
   });
+  const seasons = await deps.db.episode.groupBy({
+    by: ['tvshowId'],
+    where: { tvshowId: { in: ids } },
+    _max: { seasonNumber: true },
+  });
+  const maxSeason = new Map(seasons.map((g) => [g.tvshowId, g._max.seasonNumber]));
   return shows.map((s) => ({
+    tmdbId: s.tmdbId,
+    tvdbId: s.tvdbId,
+    imdbId: s.imdbId,
+    maxSeason: maxSeason.get(s.id) ?? null,
     id: s.id,
     title: s.title,
     originalTitle: s.originalTitle,
@@ -139,9 +159,12 @@ export async function resolveShow(
   deps: WorkerDeps,
   ref: ShowRef,
   showIds: ExternalIds,
-  query: ShowQuery,
+  plexQuery: ShowQuery,
   settings: { threshold: number; autoResolve: boolean },
 ): Promise<ShowResolution> {
+  // Plex's show ids go into the scoring too: a candidate whose id of the same kind differs is
+  // another show, never auto-mapped (core's hard rule).
+  const query: ShowQuery = { ...plexQuery, ids: showIds };
   const byId = await findByExternalIds(deps, showIds);
   if (byId.kind === 'match') {
     return { kind: 'mapped', mapping: await upsertMapping(deps, ref, byId.id, byId.method, 1) };
@@ -156,19 +179,9 @@ export async function resolveShow(
     const missing = byId.hits.map((h) => h.id).filter((id) => !candidates.some((c) => c.id === id));
     candidates.push(...(await loadCandidates(deps, missing, query)));
   }
+  // With the ids in the query, scoring lists which of Plex's ids each candidate carries or
+  // contradicts (the disagreement itself is the evidence a person needs).
   const scored = scoreCandidates(query, candidates);
-  if (byId.kind === 'disagree') {
-    for (const hit of byId.hits) {
-      scored
-        .find((c) => c.tvshowId === hit.id)
-        ?.evidence.push({
-          kind: 'external_id',
-          ok: true,
-          detail: `Plex's ${hit.detail} is this show`,
-          weight: 0,
-        });
-    }
-  }
   let decision =
     byId.kind === 'disagree'
       ? ({ kind: 'conflict', conflictType: 'multiple_matches', candidates: scored, decisive: null } as const)
