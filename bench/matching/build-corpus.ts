@@ -408,13 +408,32 @@ for (const show of SHOWS) {
         originallyAvailableAt: undefined,
         year: undefined,
       }),
+      // An imdb id, a kind most of the catalogue lacks; where an entry has one, it differs, and
+      // a differing id of the same kind is a hard contradiction (issue 13).
       plexShow: {
         title: show.title,
         year: year(show.first) ?? undefined,
-        guids: [`tmdb://${8_000_000 + cases.length}`],
+        guids: [`imdb://tt8${String(cases.length).padStart(7, '0')}`],
       },
-      expected: ruled ? show.key : 'conflict',
-      expectedTop: ruled ? undefined : null,
+      expected: ruled && !show.imdb && twins.every((t) => !t.imdb) ? show.key : 'conflict',
+      expectedTop: ruled && !show.imdb && twins.every((t) => !t.imdb) ? undefined : null,
+    });
+  }
+
+  // 5b. Issue 13 family: a legacy guid whose show id the catalogue lacks, for a title it has.
+  if (show.first && twins.length === 0) {
+    cases.push({
+      id: `${show.key}/legacy-absent-id`,
+      tags: ['show', 'legacy-agent', 'absent-id', 'remake-absent'],
+      note: 'legacy themoviedb guid naming a show the catalogue lacks, under a title it has',
+      metadata: episodeMeta(show, {
+        guid: `com.plexapp.agents.themoviedb://${6_000_000 + cases.length}/1/1?lang=en`,
+        Guid: undefined,
+        title: 'Another Pilot',
+        originallyAvailableAt: addDays(show.first, 3650),
+      }),
+      expected: 'conflict',
+      expectedTop: null,
     });
   }
 
@@ -670,11 +689,12 @@ const corpus = {
   },
   cases: cases.map((c) => ({
     ...c,
-    truth: c.id.startsWith('missing')
-      ? null
-      : c.tags.includes('movie')
-        ? `movie:${c.id.split('/')[0]}`
-        : `tvshow:${c.id.split('/')[0]}`,
+    truth:
+      c.id.startsWith('missing') || c.tags.includes('remake-absent')
+        ? null
+        : c.tags.includes('movie')
+          ? `movie:${c.id.split('/')[0]}`
+          : `tvshow:${c.id.split('/')[0]}`,
     expected: tvKey(c.expected),
     ...(c.expectedTop !== undefined
       ? { expectedTop: c.expectedTop === null ? null : tvKey(c.expectedTop) }

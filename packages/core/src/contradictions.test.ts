@@ -86,10 +86,16 @@ describe('a hard contradiction vetoes a show mapping at any threshold', () => {
       'veto',
     ],
     [
-      'a placeholder title compares with nothing',
+      "Plex's placeholder title compares with nothing",
       { title: 'Shameless', season: 1, episode: 1, episodeTitle: 'Episode 1' },
       { ...uk, episode: { title: 'Frank the Plank', airDate: null } },
       'match',
+    ],
+    [
+      "a real title from Plex at the S/E of the catalogue's 'Episode 1', no date: another show",
+      { title: 'Shameless', season: 1, episode: 1, episodeTitle: 'Frank the Plank' },
+      { ...uk, episode: { title: 'Episode 1', airDate: null } },
+      'veto',
     ],
     [
       'air date outside the run, even with a confirming title year',

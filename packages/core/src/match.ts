@@ -311,8 +311,10 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
     if (
       query.episodeTitle &&
       catalogueTitle &&
-      isInformativeEpisodeTitle(query.episodeTitle) &&
-      isInformativeEpisodeTitle(catalogueTitle)
+      // Plex's placeholder ("Episode 1") says it knows no title: nothing to compare. The
+      // catalogue's does not excuse a real title from Plex: British shows are titled so, and a
+      // remake's "Hello Wilson" at the S/E of an "Episode 1" is another show's episode.
+      isInformativeEpisodeTitle(query.episodeTitle)
     ) {
       const same = sameEpisodeTitle(query.episodeTitle, catalogueTitle);
       // Without a date that agrees, another title at the same S/E is another show's episode.
