@@ -17,7 +17,7 @@ type Row = {
 };
 
 const dir = join(__dirname, 'results');
-const ORDER = ['worker-crash', 'redis-outage', 'postgres-outage', 'duplicates', 'fuzz'];
+const ORDER = ['worker-crash', 'redis-outage', 'postgres-outage', 'redis-oom', 'duplicates', 'fuzz'];
 const rows = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort((a, b) => ORDER.indexOf(a.replace('.json', '')) - ORDER.indexOf(b.replace('.json', '')))
@@ -59,7 +59,14 @@ How each fault is injected:
   a drain repeated after a crash cannot create a second job.
 - **PostgreSQL outage**: the test database refuses connections
   (\`ALTER DATABASE ... ALLOW_CONNECTIONS false\` + terminating its sessions) for 3 s while a
-  worker processes; jobs fail, retry with exponential backoff, and complete.
+  worker processes; the worker recognises the unreachable database, pauses, puts the jobs it
+  held back in the delayed set without spending an attempt, and resumes when its probe is
+  answered. The count of jobs put back comes from the worker's own metric.
+- **Redis at maxmemory**: a private redis-server (2 MB, \`noeviction\`, no persistence) is
+  filled with ballast under a queue of 200 jobs, then the real worker starts against it; the
+  error lines in 15 s are counted, \`/readyz\` must answer 503 and \`plexhook_worker_redis_oom\`
+  be 1; then maxmemory is raised and every job must be processed. Before this change the issue
+  measured 226,590 error lines in 40 s at 75 % CPU and 0 jobs processed.
 - **Two workers racing on duplicates**: the same scrobble five times on two worker
   processes (\`apps/worker/src/dedupe.int.test.ts\`): one watch, four \`duplicate\` rows.
 - **Fuzz**: seeded random inputs (random JSON, wrong types, missing fields, huge strings,

@@ -23,6 +23,20 @@ export const WorkerConfigSchema = z.object({
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How often workers look for stalled jobs (locks that expired). */
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /**
+   * How many times a job may be orphaned by a dying worker (kill -9, OOM, a blocked event loop
+   * past the lock) and be taken over again. The next pickup logs it `failed` (retryable from the
+   * page) instead of crash-looping the workers on it.
+   */
+  WORKER_MAX_STALLS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** How often the worker checks PostgreSQL (and, while it is down, when it may resume). */
+  WORKER_DB_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  /** How often BullMQ's failed set is swept for jobs that have no `failed` log row yet. */
+  WORKER_DEAD_LETTER_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Redis at maxmemory: the longest wait between write probes (exponential from 250 ms). */
+  WORKER_REDIS_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Redis at maxmemory: at most one error line per this interval (with a suppressed count). */
+  WORKER_ERROR_LOG_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long SIGTERM waits for in-flight jobs before giving up (they are then retried). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
 });

@@ -2,6 +2,7 @@ import type { Db } from '@plexhook/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
+import type { DbHealth } from './health';
 import type { PlexMetadataClient } from './plex/plex-metadata-client';
 
 /** Everything a handler touches, as a plain object: main.ts builds the real one, tests their own. */
@@ -15,4 +16,8 @@ export type WorkerDeps = {
    * when absent; without it (a bare handler call) matching goes straight to titles.
    */
   plexMetadata?: PlexMetadataClient;
+  /** Set by `createWebhookWorker`: told when a job finds the database unreachable. */
+  dbHealth?: DbHealth;
+  /** Counts jobs put back because the database was away (metrics). */
+  onDeferred?: () => void;
 };

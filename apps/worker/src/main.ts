@@ -20,6 +20,19 @@ const server = createServer((req, res) => {
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
       () => res.writeHead(500).end(),
     );
+  } else if (req.url === '/readyz') {
+    // Not ready while PostgreSQL is unreachable or Redis refuses writes: the worker is paused.
+    const { health } = worker;
+    const ready = health.ready();
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        status: ready ? 'ready' : 'not ready',
+        database: health.db.up ? 'up' : 'unreachable',
+        redis: health.redisMemory.oom ? 'maxmemory' : redis.status,
+        paused: health.gate.held,
+      }),
+    );
   } else if (req.url === '/healthz') {
     const running = worker.isRunning();
     res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
@@ -29,10 +42,10 @@ const server = createServer((req, res) => {
   }
 });
 server.listen(config.WORKER_METRICS_PORT, () => {
-  logger.info(
-    { concurrency: config.WORKER_CONCURRENCY, metricsPort: config.WORKER_METRICS_PORT },
-    'worker started',
-  );
+  // The bound port (0 in tests means any free one).
+  const address = server.address();
+  const metricsPort = typeof address === 'object' && address ? address.port : config.WORKER_METRICS_PORT;
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, metricsPort }, 'worker started');
 });
 
 let stopping = false;

@@ -1,10 +1,11 @@
 import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { type EventContext, loadEventContext } from '../handlers/event-context';
 import { describeItem, handlePlexEvent, logRatingKey } from '../handlers/handle-plex-event';
 import type { Outcome } from '../handlers/outcome';
+import { isDatabaseUnavailable } from '../health';
 import { insertLogSql, type LogWrite, logWriterFor } from './log-writer';
 
 type LogContext = {
@@ -103,10 +104,59 @@ function isFinalAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/**
+ * The processor as the worker runs it. An unreachable database is not the webhook's fault: the
+ * job goes back to the delayed set without spending an attempt (`moveToDelayed` skips the
+ * attempt count) and the worker pauses until the database answers (health.ts). Anything else
+ * is `processPlexEvent`'s to decide.
+ */
+export async function runPlexEventJob(
+  deps: WorkerDeps,
+  job: Job,
+  token?: string,
+): Promise<PlexWebhookResult> {
+  try {
+    return await processPlexEvent(deps, job);
+  } catch (err) {
+    if (!token || !isDatabaseUnavailable(err)) throw err;
+    deps.dbHealth?.reportDown(err);
+    deps.onDeferred?.();
+    await job.moveToDelayed(Date.now() + deps.config.WORKER_DB_PROBE_INTERVAL_MS, token);
+    throw new DelayedError();
+  }
+}
+
 /** parse -> handlePlexEvent -> record. Throws only to retry (transient) or to fail a bad job. */
 export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<PlexWebhookResult> {
   const started = performance.now();
   const jobId = job.id ?? `anonymous-${job.timestamp}`;
+
+  // Taken over from dying workers too often (BullMQ's maxStalledCount is set one above, so this
+  // is where it ends): a job that kills its worker must not crash-loop every worker. Logged as
+  // failed, retryable from the page.
+  if (job.stalledCounter > deps.config.WORKER_MAX_STALLS) {
+    const message = `the worker processing this webhook stopped ${job.stalledCounter} times (killed, or blocked past its lock)`;
+    const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown; receivedAt?: unknown };
+    const payload = sanitizeJson(raw.payload);
+    const userId = typeof raw.userId === 'number' && Number.isSafeInteger(raw.userId) ? raw.userId : null;
+    const userExists =
+      userId !== null && userId <= 2_147_483_647 && (await deps.db.user.count({ where: { id: userId } })) > 0;
+    const receivedAt =
+      typeof raw.receivedAt === 'string' ? new Date(raw.receivedAt) : new Date(job.timestamp);
+    await recordOutcome(
+      deps,
+      {
+        jobId,
+        userId: userExists ? userId : null,
+        receivedAt: Number.isNaN(receivedAt.getTime()) ? new Date(job.timestamp) : receivedAt,
+        payload,
+        started,
+      },
+      { status: 'failed', action: null, message },
+      { ...rawFields(payload), plexTitle: null },
+    );
+    throw new UnrecoverableError(message);
+  }
 
   const data = PlexWebhookJobSchema.safeParse(job.data);
   if (!data.success) {
@@ -181,6 +231,8 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
       }
     }
   } catch (err) {
+    // The database is away: runPlexEventJob puts the job back without spending an attempt.
+    if (isDatabaseUnavailable(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
     // A RangeError (stack overflow on a pathological payload) fails the same way every time.
     const permanent = err instanceof RangeError;
@@ -188,8 +240,8 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
       deps.logger.warn({ jobId, attempt: job.attemptsMade + 1, err: message }, 'webhook failed, will retry');
       throw err;
     }
-    // Retries exhausted: the failure itself is the record. If the database is what failed,
-    // this write fails too and the job stays in BullMQ's failed set for a manual retry.
+    // Retries exhausted: the failure itself is the record. Should this write fail, the job
+    // still ends in BullMQ's failed set, and the dead-letter sweep writes the row later.
     deps.logger.error({ jobId, err: message }, 'webhook failed, retries exhausted');
     await recordOutcome(deps, ctx, { status: 'failed', action: null, message }, item);
     throw permanent ? new UnrecoverableError(message) : err;
