@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { toHttpError } from '@plexhook/core';
 import type { Db } from '@plexhook/db';
 import type { WebhookQueue } from '@plexhook/queue';
@@ -9,6 +6,7 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { requireAdmin } from './auth';
+import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
 import type { DashboardConfig } from './config';
 import { apiRouter } from './routes/api';
 import { createWebRouter } from './web/router';
@@ -21,7 +19,7 @@ export type DashboardDeps = {
   config: Pick<DashboardConfig, 'ADMIN_TOKEN' | 'PUBLIC_WEBHOOK_URL'>;
 };
 
-export const BULL_BOARD_PATH = '/admin/queues';
+export { BULL_BOARD_PATH };
 
 export function createDashboardApp(deps: DashboardDeps): express.Express {
   const app = express();
@@ -49,11 +47,11 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
 
   // Bull Board has no auth of its own: ours goes in front (basic auth so a browser can log in).
-  const board = new ExpressAdapter();
-  board.setBasePath(BULL_BOARD_PATH);
-  // The queue's typed generics are narrower than the adapter's `Queue`; the runtime object is one.
-  createBullBoard({ queues: [new BullMQAdapter(deps.queue as never)], serverAdapter: board });
-  app.use(BULL_BOARD_PATH, requireAdmin(deps.config.ADMIN_TOKEN, { browser: true }), board.getRouter());
+  app.use(
+    BULL_BOARD_PATH,
+    requireAdmin(deps.config.ADMIN_TOKEN, { browser: true }),
+    createBullBoardRouter(deps),
+  );
 
   app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), apiRouter(deps));
   // The web page (/, /login, /logout, its forms and assets): session cookie + CSRF, see web/.

@@ -346,8 +346,32 @@ describe('conflicts', () => {
     [['conflicts:resolve', '1', '--create-new', '--title', 'X'], /--first-aired/],
     [['conflicts:resolve', 'abc', '--ignore'], /conflict ID must be a positive integer/],
     [['conflicts:resolve', '999999', '--ignore'], /conflict 999999 not found/],
+    // Past PostgreSQL's int4: refused before any query (the database would answer with an error).
+    [
+      ['conflicts:resolve', '2147483648', '--ignore'],
+      /conflict ID must be a positive integer \(at most 2147483647\)/,
+    ],
+    [
+      ['conflicts:resolve', '1', '--select', '99999999999'],
+      /--select must be a positive integer \(at most 2147483647\)/,
+    ],
+    [
+      [
+        'conflicts:resolve',
+        '1',
+        '--create-new',
+        '--title',
+        'X',
+        '--first-aired',
+        '2000-01-01',
+        '--tmdb-id',
+        '2147483648',
+      ],
+      /--tmdb-id must be a positive integer \(at most 2147483647\)/,
+    ],
+    [['logs:prune', '--days', '1e9'], /--days N \(0 <= N <= 36500\)/],
     [['conflicts:resolve', '1', '--bogus'], /Unknown option/],
-  ])('conflicts:resolve error %#', async (args, message) => {
+  ])('conflicts:resolve and logs:prune error %#', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(message);

@@ -15,11 +15,13 @@ import {
 } from '@plexhook/db';
 import { createRedis, createWebhookQueue, type WebhookQueue } from '@plexhook/queue';
 import pino from 'pino';
+import { z } from 'zod';
 import { type CliConfig, loadCliConfig } from './config';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
 import { resolveConflict } from './services/resolve-conflict';
 import { createUser, rotateUserSecret } from './services/users';
+import { INT4_MAX, int4 } from './validation';
 
 const USAGE = `usage: npm run cli -- COMMAND [options]
 
@@ -71,11 +73,13 @@ class Resources {
   }
 }
 
+const PositiveInt = z.string().regex(/^\d+$/).transform(Number).pipe(int4());
+
+/** An id or number option: a positive integer that fits the database's int4 columns. */
 function positiveInt(value: string | undefined, name: string): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n <= 0)
-    throw new UsageError(`${name} must be a positive integer`);
-  return n;
+  const parsed = PositiveInt.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${name} must be a positive integer (at most ${INT4_MAX})`);
+  return parsed.data;
 }
 
 function parse(args: string[], options: ParseArgsConfig['options'], positionals = 0) {
@@ -312,8 +316,9 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
     case 'logs:prune': {
       const { values } = parse(args, { days: { type: 'string' } });
       const days = Number(str(values.days));
-      if (!str(values.days) || !Number.isFinite(days) || days < 0)
-        throw new UsageError('logs:prune needs --days N (N >= 0)');
+      // At most a century: far more would be a date before the year -270000, which has no ISO form.
+      if (!str(values.days) || !Number.isFinite(days) || days < 0 || days > 36_500)
+        throw new UsageError('logs:prune needs --days N (0 <= N <= 36500)');
       const before = new Date(Date.now() - days * 24 * 3600_000);
       const deleted = await pruneWebhookLogs(r.db, before);
       print(

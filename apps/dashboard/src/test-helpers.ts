@@ -29,3 +29,46 @@ export function webhookUrlIn(output: string): URL {
   if (!match) throw new Error(`no webhook URL in: ${output}`);
   return new URL(match[1]!);
 }
+
+export type WebClient = {
+  /** The CSRF token of the session (the one the page's forms carry). */
+  csrf: string;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** A form post with the session's CSRF token added; redirects are not followed. */
+  post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+};
+
+/** Logs in to the web page as a browser would (login form, its CSRF cookie, then the session). */
+export async function webLogin(baseUrl: string, token: string): Promise<WebClient> {
+  const cookies = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    return res;
+  };
+  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrfIn = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const get = async (path: string, headers: Record<string, string> = {}) =>
+    keep(await fetch(`${baseUrl}${path}`, { headers: { cookie: cookie(), ...headers }, redirect: 'manual' }));
+  const postForm = async (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    keep(
+      await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { cookie: cookie(), ...headers },
+        body: new URLSearchParams(form),
+        redirect: 'manual',
+      }),
+    );
+  const loginCsrf = csrfIn(await (await get('/login')).text());
+  const loggedIn = await postForm('/login', { token, csrf: loginCsrf });
+  if (loggedIn.status !== 303) throw new Error(`login failed: ${loggedIn.status}`);
+  const client: WebClient = {
+    csrf: csrfIn(await (await get('/')).text()),
+    get,
+    post: (path, form, headers) => postForm(path, { csrf: client.csrf, ...form }, headers),
+  };
+  return client;
+}

@@ -20,7 +20,7 @@ import type { DashboardConfig } from '../config';
 import { runCatalogImport } from '../services/catalog-import';
 import { replayResolvedConflict, resolveConflict } from '../services/resolve-conflict';
 import { createUser, rotateUserSecret, updatePlexConfig } from '../services/users';
-import { parseInput } from '../validation';
+import { int4Param, parseInput } from '../validation';
 
 export type ApiDeps = {
   db: Db;
@@ -29,24 +29,24 @@ export type ApiDeps = {
   config: Pick<DashboardConfig, 'PUBLIC_WEBHOOK_URL'>;
 };
 
-const IdParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const IdParam = z.object({ id: int4Param() });
 const id = (params: unknown) => parseInput(IdParam, params).id;
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const Paging = {
-  limit: z.coerce.number().int().min(1).max(WEBHOOK_LOGS_MAX_LIMIT).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
+  limit: int4Param().max(WEBHOOK_LOGS_MAX_LIMIT).optional(),
+  offset: int4Param(0).optional(),
 };
 
 const mediaTypeParam = z.enum(MediaType, { error: 'mediaType must be show or movie' });
 
 const ConflictQuery = z.object({
   resolved: boolParam.optional(),
-  userId: z.coerce.number().int().positive().optional(),
+  userId: int4Param().optional(),
   mediaType: mediaTypeParam.optional(),
   ...Paging,
 });
 const MappingQuery = z.object({
-  userId: z.coerce.number().int().positive().optional(),
+  userId: int4Param().optional(),
   /** Only this kind; both (each item with its mediaType) when absent. */
   mediaType: mediaTypeParam.optional(),
   ...Paging,
@@ -56,9 +56,9 @@ const MappingDeleteQuery = z.object({ mediaType: mediaTypeParam.default('show') 
 const LogQuery = z.object({
   status: z.enum(WebhookStatus).optional(),
   action: z.enum(WebhookAction).optional(),
-  userId: z.coerce.number().int().positive().optional(),
-  conflictId: z.coerce.number().int().positive().optional(),
-  cursor: z.coerce.number().int().positive().optional(),
+  userId: int4Param().optional(),
+  conflictId: int4Param().optional(),
+  cursor: int4Param().optional(),
   includePayload: boolParam.optional(),
   ...Paging,
 });

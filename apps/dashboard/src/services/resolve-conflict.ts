@@ -20,10 +20,10 @@ import {
 import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { parseInput } from '../validation';
+import { int4, parseInput } from '../validation';
 
 const ACTION_ALIASES: Record<string, string> = { selected: 'user_selected', create_new: 'user_created_new' };
-const PositiveId = z.number().int().positive().max(2_147_483_647);
+const PositiveId = int4();
 
 export const ResolveConflictSchema = z.preprocess(
   (value) => {

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { tokenMatches } from '../auth';
 import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
-import { parseInput } from '../validation';
+import { int4Param, parseInput } from '../validation';
 import { getHourlyWebhookCounts } from './hourly-stats';
 import type { SafeHtml } from './html';
 import { createSessionManager, type WebSession } from './session';
@@ -48,7 +48,7 @@ const STATIC_DIR = join(__dirname, 'static');
 
 type SessionRequest = Request & { webSession?: WebSession };
 
-const IdParam = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const IdParam = z.object({ id: int4Param() });
 const PageQuery = z.object({
   status: z
     .enum(LOG_STATUSES as [WebhookStatus, ...WebhookStatus[]])
@@ -56,7 +56,7 @@ const PageQuery = z.object({
     .optional(),
 });
 const UnmapForm = z.object({ mediaType: z.enum(['show', 'movie']).default('show') });
-const formId = z.coerce.number().int().positive().max(2_147_483_647);
+const formId = int4Param();
 const ResolveForm = z.discriminatedUnion('action', [
   z.object({ action: z.literal('select'), tvshowId: formId.optional(), movieId: formId.optional() }),
   z.object({
