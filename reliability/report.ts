@@ -17,7 +17,7 @@ type Row = {
 };
 
 const dir = join(__dirname, 'results');
-const ORDER = ['worker-crash', 'redis-outage', 'postgres-outage', 'redis-oom', 'duplicates', 'fuzz'];
+const ORDER = ['worker-crash', 'worker-stalls', 'redis-outage', 'postgres-outage', 'redis-oom', 'duplicates', 'fuzz'];
 const rows = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort((a, b) => ORDER.indexOf(a.replace('.json', '')) - ORDER.indexOf(b.replace('.json', '')))
@@ -62,6 +62,10 @@ How each fault is injected:
   worker processes; the worker recognises the unreachable database, pauses, puts the jobs it
   held back in the delayed set without spending an attempt, and resumes when its probe is
   answered. The count of jobs put back comes from the worker's own metric.
+- **Worker killed repeatedly**: \`LOCK TABLE plex_webhook_logs IN ACCESS EXCLUSIVE MODE\` from
+  another connection holds 16 jobs mid-read; the worker holding them is killed with SIGKILL four
+  times, each time after the next one has taken all 16 over; then the lock is released. Every
+  job was stalled 4 times (BullMQ's old \`maxStalledCount\` of 2 failed a job unseen at its 3rd).
 - **Redis at maxmemory**: a private redis-server (2 MB, \`noeviction\`, no persistence) is
   filled with ballast under a queue of 200 jobs, then the real worker starts against it; the
   error lines in 15 s are counted, \`/readyz\` must answer 503 and \`plexhook_worker_redis_oom\`
