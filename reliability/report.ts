@@ -17,7 +17,15 @@ type Row = {
 };
 
 const dir = join(__dirname, 'results');
-const ORDER = ['worker-crash', 'worker-stalls', 'redis-outage', 'postgres-outage', 'redis-oom', 'duplicates', 'fuzz'];
+const ORDER = [
+  'worker-crash',
+  'worker-stalls',
+  'redis-outage',
+  'postgres-outage',
+  'redis-oom',
+  'duplicates',
+  'fuzz',
+];
 const rows = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort((a, b) => ORDER.indexOf(a.replace('.json', '')) - ORDER.indexOf(b.replace('.json', '')))
