@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { requireAdmin } from './auth';
 import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
 import type { DashboardConfig } from './config';
+import { refuseCrossSite, requireJsonBody } from './cross-site';
 import { apiRouter } from './routes/api';
 import { createWebRouter } from './web/router';
 
@@ -42,6 +43,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     next();
   });
 
+  // Every POST/PUT/PATCH/DELETE of the API, Bull Board and the page (whose forms also carry a
+  // CSRF token): a request another site's page made is refused before anything else.
+  app.use(refuseCrossSite(deps.logger));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -53,7 +58,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     createBullBoardRouter(deps),
   );
 
-  app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), apiRouter(deps));
+  app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), requireJsonBody, apiRouter(deps));
   // The web page (/, /login, /logout, its forms and assets): session cookie + CSRF, see web/.
   app.use(createWebRouter(deps));
 

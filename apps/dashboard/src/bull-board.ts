@@ -9,6 +9,7 @@ import { HttpError, toHttpError } from '@plexhook/core';
 import type { WebhookQueue } from '@plexhook/queue';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
+import { requireJsonBody } from './cross-site';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -41,6 +42,8 @@ export function createBullBoardRouter(deps: BullBoardDeps): Router {
 
   const queueNames = new Set([deps.queue.name]);
   const router = Router();
+  // Its mutating API takes JSON only (a cross-site page cannot send JSON without a preflight).
+  router.use(requireJsonBody);
   // Bull Board runs decodeURIComponent on activeQueue itself, and a malformed escape ("%")
   // throws there as a 500. Only the name of a queue on this board is taken.
   router.get('/api/queues', (req: Request, _res: Response, next: NextFunction) => {
