@@ -5,9 +5,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { requireAdmin } from './auth';
+import { createAuthFailures, requireAdmin } from './auth';
 import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
-import type { DashboardConfig } from './config';
+import { type DashboardConfig, DEFAULT_AUTH_FAILURES_PER_MINUTE } from './config';
 import { refuseCrossSite, requireJsonBody } from './cross-site';
 import { apiRouter } from './routes/api';
 import { createWebRouter } from './web/router';
@@ -17,13 +17,18 @@ export type DashboardDeps = {
   redis: Redis;
   queue: WebhookQueue;
   logger: Logger;
-  config: Pick<DashboardConfig, 'ADMIN_TOKEN' | 'PUBLIC_WEBHOOK_URL'>;
+  config: Pick<DashboardConfig, 'ADMIN_TOKEN' | 'PUBLIC_WEBHOOK_URL'> &
+    Partial<Pick<DashboardConfig, 'DASHBOARD_AUTH_FAILURES_PER_MINUTE'>>;
 };
 
 export { BULL_BOARD_PATH };
 
 export function createDashboardApp(deps: DashboardDeps): express.Express {
   const app = express();
+  // One count of failed authentications for the page's login, the API and Bull Board.
+  const authFailures = createAuthFailures(
+    deps.config.DASHBOARD_AUTH_FAILURES_PER_MINUTE ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  );
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // helmet's default CSP has upgrade-insecure-requests: on a plain-http LAN host (the usual
@@ -54,13 +59,13 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   // Bull Board has no auth of its own: ours goes in front (basic auth so a browser can log in).
   app.use(
     BULL_BOARD_PATH,
-    requireAdmin(deps.config.ADMIN_TOKEN, { browser: true }),
+    requireAdmin(deps.config.ADMIN_TOKEN, authFailures, { browser: true }),
     createBullBoardRouter(deps),
   );
 
-  app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN), requireJsonBody, apiRouter(deps));
+  app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN, authFailures), requireJsonBody, apiRouter(deps));
   // The web page (/, /login, /logout, its forms and assets): session cookie + CSRF, see web/.
-  app.use(createWebRouter(deps));
+  app.use(createWebRouter({ ...deps, authFailures }));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });

@@ -11,7 +11,12 @@ test('defaults from ARCHITECTURE.md', () => {
     LOG_LEVEL: 'info',
     ADMIN_TOKEN: 'a'.repeat(32),
     ADMIN_TOKEN_GENERATED: false,
+    DASHBOARD_AUTH_FAILURES_PER_MINUTE: 10,
   });
+  expect(
+    DashboardConfigSchema.parse({ ADMIN_TOKEN: 'a'.repeat(32), DASHBOARD_AUTH_FAILURES_PER_MINUTE: '25' })
+      .DASHBOARD_AUTH_FAILURES_PER_MINUTE,
+  ).toBe(25);
 });
 
 test('production refuses to start without ADMIN_TOKEN', () => {
@@ -34,6 +39,7 @@ test.each([
   [{ DASHBOARD_PORT: '70000' }, /DASHBOARD_PORT/],
   [{ PUBLIC_WEBHOOK_URL: 'not a url' }, /PUBLIC_WEBHOOK_URL/],
   [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  [{ DASHBOARD_AUTH_FAILURES_PER_MINUTE: '0' }, /DASHBOARD_AUTH_FAILURES_PER_MINUTE/],
 ])('rejects %j', (env, message) => {
   expect(() => DashboardConfigSchema.parse(env)).toThrow(message);
 });

@@ -13,8 +13,16 @@ export const CliConfigSchema = z.object({
 });
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 10;
+
 export const DashboardConfigSchema = CliConfigSchema.extend({
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** Failed logins / wrong admin tokens per client address and minute before 429. */
+  DASHBOARD_AUTH_FAILURES_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   // `ADMIN_TOKEN=` (empty, as .env files often have it) counts as unset.
   ADMIN_TOKEN: z.preprocess(
     (v) => (v === '' ? undefined : v),

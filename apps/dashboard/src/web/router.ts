@@ -19,7 +19,7 @@ import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { tokenMatches } from '../auth';
+import { type AuthFailures, tokenMatches } from '../auth';
 import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
 import { int4Param, parseInput } from '../validation';
 import { getHourlyWebhookCounts } from './hourly-stats';
@@ -41,6 +41,7 @@ export type WebDeps = {
   queue: WebhookQueue;
   logger: Logger;
   config: { ADMIN_TOKEN: string };
+  authFailures: AuthFailures;
 };
 
 const PAGE_ROWS = 50;
@@ -171,7 +172,7 @@ export function createWebRouter(deps: WebDeps): Router {
     send(res, 200, loginPage({ csrf: sessions.loginCsrf(req, res) }));
   });
 
-  router.post('/login', form, (req, res) => {
+  router.post('/login', form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!sessions.checkLoginCsrf(req, body.csrf)) {
       send(
@@ -183,6 +184,16 @@ export function createWebRouter(deps: WebDeps): Router {
     }
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     if (!token || !tokenMatches(token, deps.config.ADMIN_TOKEN)) {
+      // The right token always logs in; a wrong one counts against this address (an empty
+      // field does not).
+      const wait = token ? await deps.authFailures.lockedFor(req) : null;
+      if (wait !== null) {
+        res.setHeader('Retry-After', String(wait));
+        const error = `Too many failed logins from this address: try again in ${wait} s.`;
+        send(res, 429, loginPage({ csrf: sessions.loginCsrf(req, res), error }));
+        return;
+      }
+      if (token) await deps.authFailures.record(req);
       deps.logger.warn({ ip: req.ip }, 'web login with a wrong admin token');
       send(res, 401, loginPage({ csrf: sessions.loginCsrf(req, res), error: 'Wrong admin token.' }));
       return;
