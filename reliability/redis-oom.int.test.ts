@@ -108,9 +108,12 @@ test('Redis at maxmemory: bounded log lines, /readyz 503, metric set, recovers w
   const WINDOW_MS = 15_000;
   const windowStart = Date.now();
   const before = worker.output().length;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, 10_000);
-  const metrics = await (await fetch(`${base}/metrics`)).text();
-  expect(metrics).toMatch(/^plexhook_worker_redis_oom 1$/m);
+  // /readyz is also 503 while the worker is still starting: wait for the OOM gauge itself.
+  await waitFor(
+    async () => /^plexhook_worker_redis_oom 1$/m.test(await (await fetch(`${base}/metrics`)).text()),
+    20_000,
+  );
+  expect((await fetch(`${base}/readyz`)).status).toBe(503);
   await new Promise((r) => setTimeout(r, WINDOW_MS - (Date.now() - windowStart)));
   const lines = errorLines(worker.output().slice(before));
   const allLines = worker.output().slice(before).split('\n').length;
@@ -126,7 +129,7 @@ test('Redis at maxmemory: bounded log lines, /readyz 503, metric set, recovers w
   await redis.config('SET', 'maxmemory', '64mb');
   await waitFor(async () => (await t.db.plexWebhookLog.count()) >= N, 60_000);
   const recoveryMs = Date.now() - freedAt;
-  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 20_000);
   expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^plexhook_worker_redis_oom 0$/m);
   const r = await tally(t.db, user.id, accepted);
   await recordResult('redis-oom', {
