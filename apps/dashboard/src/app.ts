@@ -31,9 +31,22 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   );
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // helmet's default CSP has upgrade-insecure-requests: on a plain-http LAN host (the usual
-  // self-hosted setup) the browser would fetch Bull Board's scripts over https and show nothing.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // helmet's default CSP, without two things:
+  // - upgrade-insecure-requests: on a plain-http LAN host (the usual self-hosted setup) the
+  //   browser would fetch Bull Board's scripts over https and show nothing;
+  // - `https:` in style-src and font-src: the page and Bull Board load nothing from a third
+  //   party (Bull Board's Google Fonts link is removed, bull-board.ts), and the policy says so.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: null,
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          fontSrc: ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();

@@ -3,7 +3,7 @@
 // in its error bodies when NODE_ENV=development, our default).
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { ControllerHandlerReturnType, HTTPStatus } from '@bull-board/api/typings/app';
+import type { AppViewRoute, ControllerHandlerReturnType, HTTPStatus } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import { HttpError, toHttpError } from '@plexhook/core';
 import type { WebhookQueue } from '@plexhook/queue';
@@ -23,9 +23,36 @@ function safeDecode(value: string): string | null {
   }
 }
 
+/**
+ * Elements of the page that load from another origin (Bull Board 9 links Google Fonts' CSS;
+ * its own stylesheet falls back to system fonts). Nothing of the board may reach a third party,
+ * and the page must work offline.
+ */
+const EXTERNAL_RESOURCE =
+  /<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?\/\/[^>]*>(?:\s*<\/script>)?\s*/gi;
+
+export function withoutExternalResources(html: string): string {
+  return html.replace(EXTERNAL_RESOURCE, '');
+}
+
+/** Bull Board's Express adapter, with its entry page rendered without external resources. */
+class OfflineExpressAdapter extends ExpressAdapter {
+  override setEntryRoute(routeDef: AppViewRoute): ExpressAdapter {
+    // As the adapter's own handler, with the rendered page filtered before it is sent.
+    this.app[routeDef.method](routeDef.route, (_req: Request, res: Response, next: NextFunction) => {
+      const { name, params } = routeDef.handler({ basePath: this.basePath, uiConfig: this.uiConfig });
+      this.app.render(name, params, (err: Error | null, html?: string) => {
+        if (err) next(err);
+        else res.type('html').send(withoutExternalResources(html ?? ''));
+      });
+    });
+    return this;
+  }
+}
+
 /** The board's router, to be mounted at BULL_BOARD_PATH behind the admin auth. */
 export function createBullBoardRouter(deps: BullBoardDeps): Router {
-  const board = new ExpressAdapter();
+  const board = new OfflineExpressAdapter();
   board.setBasePath(BULL_BOARD_PATH);
   // The queue's typed generics are narrower than the adapter's `Queue`; the runtime object is one.
   createBullBoard({ queues: [new BullMQAdapter(deps.queue as never)], serverAdapter: board });

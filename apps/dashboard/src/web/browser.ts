@@ -20,6 +20,8 @@ export type LaunchedChromium = { context: BrowserContext; close(): Promise<void>
 export async function launchChromium(options: {
   baseURL: string;
   viewport?: { width: number; height: number };
+  /** Answers HTTP auth challenges (Bull Board's basic auth) as a browser with saved credentials. */
+  httpCredentials?: { username: string; password: string };
 }): Promise<LaunchedChromium> {
   const profileDir = await mkdtemp(join(tmpdir(), 'plexhook-chromium-'));
   try {
@@ -38,6 +40,7 @@ export async function launchChromium(options: {
       ],
       baseURL: options.baseURL,
       viewport: options.viewport ?? { width: 1280, height: 900 },
+      ...(options.httpCredentials ? { httpCredentials: options.httpCredentials } : {}),
     });
     return {
       context,
