@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { IngestConfig } from './config';
+import { redactPath } from './log-path';
 import type { IngestMetrics } from './metrics';
 import { webhookRouter } from './routes/webhook';
 import type { SecretLookup } from './secret-cache';
@@ -31,8 +32,9 @@ export function createIngestApp(deps: IngestDeps): express.Express {
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
 
-  // One line per request. Only the path is logged: the query string carries the secret.
-  // The line is only built when its level is enabled (successes log at debug).
+  // One line per request. Only the path is logged (the query string carries the secret), and
+  // redacted: a mistyped URL can carry the secret in the path. The line is only built when its
+  // level is enabled (successes log at debug).
   const { requests } = deps.metrics;
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
@@ -44,7 +46,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
       deps.logger[level](
         {
           method: req.method,
-          path: req.path,
+          path: redactPath(req.path),
           status,
           ms: Math.round((performance.now() - started) * 10) / 10,
           ip: req.ip,
@@ -84,10 +86,16 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     const httpErr = toHttpError(err);
     if (httpErr.status >= 500) {
       deps.logger.error(
-        { err: err instanceof Error ? err.message : String(err), path: req.path },
+        { err: err instanceof Error ? err.message : String(err), path: redactPath(req.path) },
         'request failed',
       );
     }
+    // Already answered (the body budget's 413 on a connection it then closed).
+    if (res.headersSent) return;
+    // Answered before the body was read to its end (size, secret, rate limit, a parser giving
+    // up): close the connection, or Node reads whatever the client still sends to keep it
+    // alive, however large.
+    if (!req.complete) res.setHeader('Connection', 'close');
     res.status(httpErr.status).json({ error: httpErr.message });
   });
   return app;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 // The only place ingest reads the environment.
 export const IngestConfigSchema = z.object({
+  /** `production` refuses a Redis without persistence (see REDIS_ALLOW_NO_PERSISTENCE). */
+  NODE_ENV: z.string().default('development'),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -32,6 +34,15 @@ export const IngestConfigSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024 * 1024),
+  /** How long SIGTERM waits for requests in flight before closing their connections. Below
+   * Docker's default 10 s stop grace period, so ingest exits by itself. */
+  INGEST_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(8_000),
+  /** Start in production even though Redis has neither AOF nor snapshots (the queued backlog
+   * is lost on a Redis restart). */
+  REDIS_ALLOW_NO_PERSISTENCE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 

@@ -24,6 +24,11 @@ export function createIngestMetrics() {
       help: 'Webhooks written to the local spool because Redis was unreachable',
       registers: [registry],
     }),
+    secretStale: new Counter({
+      name: 'plexhook_ingest_secret_stale_total',
+      help: 'Known webhook secrets answered from an expired cache entry because the database was unreachable',
+      registers: [registry],
+    }),
     spoolBytes: new Gauge({
       name: 'plexhook_ingest_spool_bytes',
       help: 'Bytes waiting in the local spool',

@@ -1,2 +1,3 @@
+export * from './persistence';
 export * from './redis';
 export * from './webhook-queue';

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import multer from 'multer';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { enforceBodyBudget, refuseDeclaredTooLarge } from '../body-limit';
 import type { IngestConfig } from '../config';
 import type { IngestMetrics } from '../metrics';
 import type { SecretLookup } from '../secret-cache';
@@ -115,18 +116,16 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
     }
   };
   // Failed authentications per IP, so a secret cannot be brute-forced. Only failures are
-  // counted (a limiter that counts every request in flight refused valid webhooks under load).
+  // counted (a limiter that counts every request in flight refused valid webhooks under load),
+  // and only failures are refused: the secret is checked first (a cache hit, usually), and a
+  // known secret is always accepted, so one stale URL behind a shared address (a Plex server
+  // with several users, a NAT) cannot lock everyone else behind it out of their webhooks.
+  // Guessing stays as hopeless as before: a secret is 256 random bits.
   const failures = new RateLimiterMemory({ points: deps.config.AUTH_FAILURES_PER_MINUTE, duration: 60 });
   const clientKey = (req: Request) => req.ip ?? 'unknown';
 
   // Authenticate before reading the body: an unknown caller costs no parsing.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
-    const client = clientKey(req);
-    const spent = await failures.get(client);
-    if (spent && spent.consumedPoints >= deps.config.AUTH_FAILURES_PER_MINUTE) {
-      res.setHeader('Retry-After', String(Math.ceil(spent.msBeforeNext / 1000)));
-      throw new HttpError(429, 'too many failed authentications, try again later');
-    }
     const secret = req.query.secret;
     const userId =
       typeof secret === 'string' && secret.length > 0 && secret.length <= 512
@@ -136,16 +135,37 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
             throw new HttpError(503, 'cannot check the secret right now, webhook not accepted');
           })
         : null;
-    if (userId === null) {
-      // consume() rejects once the points are spent; the next request is refused above.
-      await failures.consume(client).catch(() => undefined);
-      throw unauthorized();
+    if (userId !== null) {
+      res.locals.userId = userId;
+      next();
+      return;
     }
-    res.locals.userId = userId;
-    next();
+    const client = clientKey(req);
+    const spent = await failures.get(client);
+    if (spent && spent.consumedPoints >= deps.config.AUTH_FAILURES_PER_MINUTE) {
+      res.setHeader('Retry-After', String(Math.ceil(spent.msBeforeNext / 1000)));
+      throw new HttpError(429, 'too many failed authentications, try again later');
+    }
+    // consume() rejects once the points are spent; the next failure is refused above.
+    await failures.consume(client).catch(() => undefined);
+    throw unauthorized();
   };
 
-  router.post('/api/plex/webhook', authenticate, parseBody, async (req: Request, res: Response) => {
+  // Size first (a declared 100 MB body is refused before anything else), then who it is, then
+  // the body under a byte budget.
+  router.post(
+    '/api/plex/webhook',
+    refuseDeclaredTooLarge(deps.config),
+    authenticate,
+    enforceBodyBudget(deps.config),
+    parseBody,
+    webhookHandler,
+  );
+  return router;
+
+  async function webhookHandler(req: Request, res: Response) {
+    // The body budget already answered 413 (the parser may still have finished): not queued.
+    if (res.headersSent) return;
     const payload = readPayload(req, res.locals.multipart === true);
     const jobId = randomUUID();
     const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
@@ -172,6 +192,5 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
       stop();
     }
     res.json({ status: 'queued', id: jobId });
-  });
-  return router;
+  }
 }
