@@ -9,6 +9,13 @@ export const WorkerConfigSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   DEDUPE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** `production` refuses a Redis without persistence (see REDIS_ALLOW_NO_PERSISTENCE). */
+  NODE_ENV: z.string().default('development'),
+  /** Start in production even though Redis has neither AOF nor snapshots. */
+  REDIS_ALLOW_NO_PERSISTENCE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Used when a user's plex_config has no threshold of its own. */
   DEFAULT_MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createPrismaClient } from '@plexhook/db';
-import { createRedis } from '@plexhook/queue';
+import { createRedis, enforceRedisPersistence } from '@plexhook/queue';
 import pino from 'pino';
 import { loadWorkerConfig } from './config';
 import { createWorkerMetrics } from './metrics';
@@ -11,6 +11,18 @@ const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
 // Enough connections for every concurrent job plus the odd transaction.
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: Math.min(config.WORKER_CONCURRENCY + 2, 50) });
 const redis = createRedis(config.REDIS_URL, 'worker', logger);
+// The backlog lives only in Redis: the same start-up check as ingest (refused in production
+// without persistence unless REDIS_ALLOW_NO_PERSISTENCE, loud elsewhere). A Redis that is down
+// now is only logged; the worker waits for it.
+void enforceRedisPersistence(redis, {
+  production: config.NODE_ENV === 'production',
+  allowNoPersistence: config.REDIS_ALLOW_NO_PERSISTENCE,
+  logger,
+  timeoutMs: 3_000,
+}).catch((err: Error) => {
+  logger.fatal({ err: err.message }, 'refusing to start');
+  process.exit(1);
+});
 const worker = createWebhookWorker({ db, redis, logger, config });
 const registry = createWorkerMetrics(worker);
 
