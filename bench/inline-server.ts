@@ -7,15 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient } from '@plexhook/db';
 import { createPgPool } from '@plexhook/db/src/lite';
+import { createSecretLookup, IngestConfigSchema } from '@plexhook/ingest';
 import { createRedis } from '@plexhook/queue';
+import { processPlexEvent, WorkerConfigSchema } from '@plexhook/worker';
 import type { Job } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import pino from 'pino';
-import { IngestConfigSchema } from '../apps/ingest/src/config';
-import { createSecretLookup } from '../apps/ingest/src/secret-cache';
-import { WorkerConfigSchema } from '../apps/worker/src/config';
-import { processPlexEvent } from '../apps/worker/src/processors/plex-event.processor';
 
 const port = Number(process.env.PORT ?? 0);
 const ingestConfig = IngestConfigSchema.parse(process.env);

@@ -11,12 +11,12 @@ import {
   showQueryFromMetadata,
   splitTitleYear,
 } from '@plexhook/core';
-import { buildPlexPayload } from '@plexhook/core/src/testing';
 import { type Db, Prisma } from '@plexhook/db';
 import pino from 'pino';
 import { WorkerConfigSchema } from '../apps/worker/src/config';
 import { findCandidates, resolveShow, type ShowResolution } from '../apps/worker/src/handlers/match-show';
 import { type CandidateScope, searchedTitles } from '../apps/worker/src/handlers/title-candidates';
+import { buildPlexPayload } from '../test/helpers/plex-payload';
 import { inChunks } from './lib/benchdb';
 import type { BenchContext } from './lib/context';
 import { percentile, table } from './lib/report';

@@ -1,7 +1,7 @@
 // Hostile and malformed input at the HTTP edge and through the worker: no 500, no crash, and
 // every webhook answered 200 ends as a log row.
-import { buildPlexPayload } from '@plexhook/core';
 import { type Pipeline, startPipeline } from '../test/helpers/pipeline';
+import { buildPlexPayload } from '../test/helpers/plex-payload';
 import { waitFor } from '../test/helpers/wait';
 import { recordResult } from './harness';
 import { SCALE } from './seed';
@@ -81,7 +81,7 @@ const METADATA_KEYS = [
   'librarySectionType',
 ];
 
-type Input = { kind: string; body: BodyInit; headers?: Record<string, string> };
+type Input = { kind: string; body: NonNullable<RequestInit['body']>; headers?: Record<string, string> };
 function multipart(payload: string, extra?: (f: FormData) => void): FormData {
   const f = new FormData();
   f.set('payload', payload);

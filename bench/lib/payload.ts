@@ -3,7 +3,7 @@
 // Plex server includes (summary, Media/Part, Guid[], Role...) to about 3 KB of JSON. Bodies are
 // built once, before a run, with a fixed boundary: the load generator only picks the next one.
 import type { PlexPayload } from '@plexhook/core';
-import { buildPlexPayload } from '@plexhook/core/src/testing';
+import { buildPlexPayload } from '../../test/helpers/plex-payload';
 
 export const BOUNDARY = '----plexhookBenchBoundary7MA4YWxkTrZu0gW';
 export const MULTIPART_HEADERS = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };

@@ -1,5 +1,5 @@
 // Factories with defaults for every field; tests override what they care about.
-// Plex payloads: `buildPlexPayload` from @plexhook/core (pure, shared with unit tests).
+// Plex payloads: `buildPlexPayload` in ./plex-payload (pure, shared with unit tests).
 import { normalizeTitle } from '@plexhook/core';
 import type { DbOrTx } from '@plexhook/db';
 

@@ -1,16 +1,17 @@
 // The real pipeline in one test process: ingest app (HTTP) -> BullMQ queue -> worker, on a
 // database and queue prefix of the suite's own.
 import { createUserWithSecret, type Db, type PlexWebhookLog } from '@plexhook/db';
+import {
+  createIngestApp,
+  createIngestMetrics,
+  createSecretLookup,
+  IngestConfigSchema,
+} from '@plexhook/ingest';
 import { createRedis } from '@plexhook/queue';
+import { createWebhookWorker, type WorkerConfig, WorkerConfigSchema } from '@plexhook/worker';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { createIngestApp } from '../../apps/ingest/src/app';
-import { IngestConfigSchema } from '../../apps/ingest/src/config';
-import { createIngestMetrics } from '../../apps/ingest/src/metrics';
-import { createSecretLookup } from '../../apps/ingest/src/secret-cache';
-import { type WorkerConfig, WorkerConfigSchema } from '../../apps/worker/src/config';
-import { createWebhookWorker } from '../../apps/worker/src/worker';
 import { createTestDb, type TestDb } from './db';
 import { type Listening, listen } from './http';
 import { createTestQueue, TEST_REDIS_URL, type TestQueue } from './redis';

@@ -1,13 +1,15 @@
-import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret, hashSecret, type Prisma } from '@plexhook/db';
+import {
+  createIngestApp,
+  createIngestMetrics,
+  createSecretLookup,
+  IngestConfigSchema,
+} from '@plexhook/ingest';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
-import { createIngestApp } from '../../ingest/src/app';
-import { IngestConfigSchema } from '../../ingest/src/config';
-import { createIngestMetrics } from '../../ingest/src/metrics';
-import { createSecretLookup } from '../../ingest/src/secret-cache';
 import { createDashboardApp } from './app';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH } from './services/demo';

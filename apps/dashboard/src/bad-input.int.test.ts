@@ -3,11 +3,11 @@
 // cannot hold) in every string an admin can send, and Bull Board's own query and path params.
 import { createUserWithSecret, type Prisma } from '@plexhook/db';
 import pino from 'pino';
+import { webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createDashboardApp } from './app';
-import { webLogin } from './test-helpers';
 
 const TOKEN = 'bad-input-admin-token-0123456789';
 const TOO_BIG = 2_147_483_648; // int4's maximum + 1

@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPlexPayload } from '@plexhook/core';
 import { dropDatabase, hashSecret, type Prisma } from '@plexhook/db';
 import { Client } from 'pg';
+import { runCli, webhookUrlIn } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb, withDatabase } from '../../../test/helpers/db';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../../../test/helpers/redis';
-import { runCli, webhookUrlIn } from './test-helpers';
 
 // Every test spawns the CLI a few times (~1-2 s each on a busy machine).
 jest.setTimeout(120_000);

@@ -3,11 +3,11 @@
 // the page's forms. Requests without Origin or Sec-Fetch-Site (curl, scripts) keep working.
 import { createUserWithSecret, type Prisma } from '@plexhook/db';
 import pino from 'pino';
+import { webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createDashboardApp } from './app';
-import { webLogin } from './test-helpers';
 
 const TOKEN = 'cross-site-admin-token-0123456789';
 const BASIC = `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`;

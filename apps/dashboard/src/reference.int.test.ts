@@ -1,14 +1,14 @@
 // The reference scenario through public surfaces only: CLI demo:seed -> Plex-style multipart
 // webhook to the real ingest app -> worker -> dashboard API resolves the conflict -> the held
 // scrobble is replayed and marked -> the next episode is marked at once.
-import { buildPlexPayload } from '@plexhook/core';
 import pino from 'pino';
+import { runCli, webhookUrlIn } from '../../../test/helpers/dashboard';
 import { type Listening, listen } from '../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { TEST_REDIS_URL } from '../../../test/helpers/redis';
 import { waitFor } from '../../../test/helpers/wait';
 import { createDashboardApp } from './app';
-import { runCli, webhookUrlIn } from './test-helpers';
 
 jest.setTimeout(120_000);
 

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
-import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret } from '@plexhook/db';
 import { createPgPool } from '@plexhook/db/src/lite';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createIngestApp } from './app';
 import { IngestConfigSchema } from './config';

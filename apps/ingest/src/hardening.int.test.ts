@@ -5,11 +5,11 @@
 import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret, rotateSecret } from '@plexhook/db';
 import { Client } from 'pg';
 import pino from 'pino';
 import { ADMIN_URL, createTestDb, type TestDb } from '../../../test/helpers/db';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createIngestApp } from './app';
 import { IngestConfigSchema } from './config';

@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret } from '@plexhook/db';
 import { createRedis, createWebhookQueue, enqueueWebhook } from '@plexhook/queue';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
 import { createIngestApp } from './app';
 import { IngestConfigSchema } from './config';

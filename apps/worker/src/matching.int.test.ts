@@ -1,8 +1,9 @@
 // Issue 8 through the real pipeline: Plex server show ids, movies, specials, HAMA, accounts.
-import { buildPlexPayload, normalizeTitle, type PlexPayloadOverrides } from '@plexhook/core';
+import { normalizeTitle } from '@plexhook/core';
 import { seedICarly, seedShow } from '../../../test/helpers/factories';
+import { type FakeAnswer, type FakePlex, startFakePlex } from '../../../test/helpers/fake-plex-server';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
-import { type FakeAnswer, type FakePlex, startFakePlex } from './plex/fake-plex-server';
+import { buildPlexPayload, type PlexPayloadOverrides } from '../../../test/helpers/plex-payload';
 
 let p: Pipeline;
 let plex: FakePlex;

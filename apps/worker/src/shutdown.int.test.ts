@@ -1,7 +1,7 @@
-import { buildPlexPayload } from '@plexhook/core';
 import { Client } from 'pg';
 import { seedICarly } from '../../../test/helpers/factories';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { type AppProcess, spawnApp } from '../../../test/helpers/processes';
 import { waitFor } from '../../../test/helpers/wait';
 

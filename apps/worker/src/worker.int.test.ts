@@ -1,9 +1,9 @@
-import { buildPlexPayload } from '@plexhook/core';
 import { enqueueWebhook } from '@plexhook/queue';
 import { Client } from 'pg';
 import pino from 'pino';
 import { seedICarly, seedShow } from '../../../test/helpers/factories';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { waitFor } from '../../../test/helpers/wait';
 import { processPlexEvent } from './processors/plex-event.processor';
 

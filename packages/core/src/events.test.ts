@@ -1,5 +1,5 @@
+import { buildPlexPayload, type PlexPayloadOverrides } from '../../../test/helpers/plex-payload';
 import { classifyEvent, type EventClassification, type EventFilterConfig } from './events';
-import { buildPlexPayload, type PlexPayloadOverrides } from './testing';
 
 const everyone: EventFilterConfig = { enabled: true, plexUsernames: [] };
 

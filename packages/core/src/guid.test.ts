@@ -1,6 +1,6 @@
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { extractIds, hamaCustomNumbering, normalizeImdbId, type ParsedGuid, parseGuid } from './guid';
 import type { PlexMetadata } from './plex-payload';
-import { buildPlexPayload } from './testing';
 
 describe('parseGuid', () => {
   const rows: [string, string, ParsedGuid][] = [

@@ -7,7 +7,6 @@ export * from './movie-match';
 export * from './plex-payload';
 export * from './plex-server';
 export * from './sanitize';
-export * from './testing';
 export * from './title';
 export * from './trigram';
 export * from './watched-at';

@@ -1,3 +1,4 @@
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import {
   type CandidateShow,
   DEFAULT_MATCH_THRESHOLD,
@@ -9,7 +10,6 @@ import {
   scoreCandidates,
   showQueryFromMetadata,
 } from './match';
-import { buildPlexPayload } from './testing';
 
 const date = (iso: string) => new Date(`${iso}T00:00:00Z`);
 

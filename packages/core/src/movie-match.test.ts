@@ -1,3 +1,4 @@
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { DEFAULT_MATCH_THRESHOLD } from './match';
 import {
   type CandidateMovie,
@@ -6,7 +7,6 @@ import {
   movieQueryFromMetadata,
   scoreMovieCandidates,
 } from './movie-match';
-import { buildPlexPayload } from './testing';
 
 const movie = (id: number, title: string, year: number | null, originalTitle?: string): CandidateMovie => ({
   id,

@@ -1,5 +1,5 @@
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { parsePlexPayload } from './plex-payload';
-import { buildPlexPayload } from './testing';
 
 const REFERENCE_JSON = `{"event":"media.scrobble","user":true,"owner":true,"Account":{"id":1,"thumb":"https://plex.tv/users/x/avatar","title":"alice"},"Server":{"title":"srv","uuid":"abc"},"Player":{"local":true,"publicAddress":"203.0.113.7","title":"TV","uuid":"p1"},"Metadata":{"librarySectionType":"show","ratingKey":"1001","key":"/library/metadata/1001","parentRatingKey":"1000","grandparentRatingKey":"999","guid":"plex://episode/5d9c0c1e2df347001e3b0f47","parentGuid":"plex://season/5d9c0c1e2df347001e3b0f46","grandparentGuid":"plex://show/5d9c086c46115600200aa2fe","type":"episode","title":"iStart Over","grandparentTitle":"iCarly","parentTitle":"Season 1","index":1,"parentIndex":1,"year":2021,"originallyAvailableAt":"2021-06-17","duration":1380000,"viewOffset":1300000,"lastViewedAt":1624000000,"Guid":[{"id":"imdb://tt14166530"},{"id":"tmdb://3053218"},{"id":"tvdb://8483406"}]}}`;
 

@@ -1,5 +1,5 @@
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { inspectJson, sanitizeJson, sanitizeText } from './sanitize';
-import { buildPlexPayload } from './testing';
 
 test.each([
   ['plain', 'iCarly', 'iCarly'],

@@ -1,4 +1,4 @@
-import { buildPlexPayload } from './testing';
+import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { watchedAt } from './watched-at';
 
 const receivedAt = new Date('2021-06-18T20:00:00Z');

@@ -4,13 +4,18 @@
 import express from 'express';
 import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
+import {
+  CHROMIUM_PATH,
+  haveChromium,
+  type LaunchedChromium,
+  launchChromium,
+} from '../../../../test/helpers/browser';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { type Listening, listen } from '../../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../../test/helpers/redis';
 import { waitFor } from '../../../../test/helpers/wait';
 import { createDashboardApp } from '../app';
 import { withoutExternalResources } from '../bull-board';
-import { CHROMIUM_PATH, haveChromium, type LaunchedChromium, launchChromium } from './browser';
 
 jest.setTimeout(120_000);
 

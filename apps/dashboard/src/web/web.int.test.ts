@@ -1,16 +1,21 @@
 // The web page in a real browser (Debian's Chromium driven by playwright-core) over the real
 // pipeline: ingest -> BullMQ -> worker -> PostgreSQL, and the dashboard app as main.ts builds it.
 import { readFile } from 'node:fs/promises';
-import { buildPlexPayload } from '@plexhook/core';
 import pino from 'pino';
 import type { BrowserContext, Dialog, Locator, Page } from 'playwright-core';
+import {
+  CHROMIUM_PATH,
+  haveChromium,
+  type LaunchedChromium,
+  launchChromium,
+} from '../../../../test/helpers/browser';
 import { type Listening, listen } from '../../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../../test/helpers/pipeline';
+import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { waitFor } from '../../../../test/helpers/wait';
 import { createDashboardApp } from '../app';
 import { runCatalogImport } from '../services/catalog-import';
 import { DEMO_CATALOG_PATH } from '../services/demo';
-import { CHROMIUM_PATH, haveChromium, type LaunchedChromium, launchChromium } from './browser';
 
 jest.setTimeout(120_000);
 

@@ -1,7 +1,7 @@
-import { buildPlexPayload } from '@plexhook/core';
 import { createUserWithSecret } from '@plexhook/db';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
+import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { contextReaderFor, type EventContext, loadEventContext } from './event-context';
 
 let t: TestDb;

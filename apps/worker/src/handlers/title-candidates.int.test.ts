@@ -3,7 +3,6 @@
 import {
   AUTO_MATCH_MIN_TITLE_SCORE,
   bestTitlePair,
-  buildPlexPayload,
   movieQueryFromMetadata,
   normalizeTitle,
   type ShowQuery,
@@ -13,6 +12,7 @@ import { createPrismaClient, createUserWithSecret, type Db } from '@plexhook/db'
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
+import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { WorkerConfigSchema } from '../config';
 import type { WorkerDeps } from '../deps';
 import { resolveMovie } from './match-movie';

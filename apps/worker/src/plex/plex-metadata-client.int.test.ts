@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { type FakePlex, startFakePlex } from './fake-plex-server';
+import { type FakePlex, startFakePlex } from '../../../../test/helpers/fake-plex-server';
 import { createPlexMetadataClient, type PlexMetadataClientOptions } from './plex-metadata-client';
 
 let plex: FakePlex;

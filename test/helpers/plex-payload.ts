@@ -1,4 +1,5 @@
-import type { PlexAccount, PlexMetadata, PlexPayload } from './plex-payload';
+// Test data, not production code: kept out of @plexhook/core's barrel (issue 12).
+import type { PlexAccount, PlexMetadata, PlexPayload } from '@plexhook/core';
 
 export type PlexPayloadOverrides = Partial<Omit<PlexPayload, 'Account' | 'Metadata'>> & {
   /** Merged into the default account; `null` removes it. */

@@ -1,8 +1,8 @@
-// Shared by the dashboard's integration suites (not used by the app itself).
+// Shared by the dashboard's integration suites: the CLI as a process, the web page's login.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 

@@ -3,16 +3,14 @@
 // are inserted back-dated only so the 24 h chart has a shape to show.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildPlexPayload } from '@plexhook/core';
+import { createDashboardApp, DEMO_CATALOG_PATH, runCatalogImport } from '@plexhook/dashboard';
 import { REPO_ROOT, type WebhookAction, type WebhookStatus } from '@plexhook/db';
 import pino from 'pino';
-import globalSetup from '../../../../test/global-setup';
-import { listen } from '../../../../test/helpers/http';
-import { startPipeline } from '../../../../test/helpers/pipeline';
-import { createDashboardApp } from '../app';
-import { runCatalogImport } from '../services/catalog-import';
-import { DEMO_CATALOG_PATH } from '../services/demo';
-import { launchChromium } from './browser';
+import globalSetup from '../test/global-setup';
+import { launchChromium } from '../test/helpers/browser';
+import { listen } from '../test/helpers/http';
+import { startPipeline } from '../test/helpers/pipeline';
+import { buildPlexPayload } from '../test/helpers/plex-payload';
 
 const OUT = join(REPO_ROOT, 'docs', 'dashboard.png');
 const TOKEN = 'screenshot-admin-token-0123456789';
