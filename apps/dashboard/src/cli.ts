@@ -14,9 +14,11 @@ import {
   webhookUrl,
 } from '@plexhook/db';
 import { createRedis, createWebhookQueue, type WebhookQueue } from '@plexhook/queue';
+import { Presets, SingleBar } from 'cli-progress';
 import pino from 'pino';
 import { z } from 'zod';
 import { type CliConfig, loadCliConfig } from './config';
+import { type ArrProgress, importFromArr } from './services/arr-import';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
 import { resolveConflict } from './services/resolve-conflict';
@@ -28,6 +30,8 @@ const USAGE = `usage: npm run cli -- COMMAND [options]
   user:create --name NAME             create a user, print its id and webhook URL (secret shown once)
   user:rotate-secret --user ID        new webhook secret for a user, print the new URL
   catalog:import FILE                 import a catalogue JSON file (idempotent)
+  catalog:import --from-sonarr URL --api-key KEY   every series and episode of a Sonarr (v3 API)
+  catalog:import --from-radarr URL --api-key KEY   every movie of a Radarr (v3 API)
   demo:seed                           import the demo catalogue, create the "demo" user if missing
   conflicts:list [--all]              open conflicts (--all: resolved ones too)
   conflicts:resolve ID --select TVSHOW_ID          (a show conflict)
@@ -106,6 +110,20 @@ function formatReport(report: ImportReport): string {
   ].join('\n');
 }
 
+/** A progress bar on stderr when it is a terminal; nothing otherwise (logs, CI, pipes). */
+function progressBar(unit: string): ArrProgress {
+  if (!process.stderr.isTTY) return { start() {}, tick() {}, stop() {} };
+  const bar = new SingleBar(
+    { stream: process.stderr, format: `importing {bar} {value}/{total} ${unit} ({eta_formatted} left)` },
+    Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0),
+    tick: (n = 1) => bar.increment(n),
+    stop: () => bar.stop(),
+  };
+}
+
 async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -144,10 +162,38 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       return;
     }
     case 'catalog:import': {
-      const { positionals } = parse(args, {}, 1);
+      const { values, positionals } = parse(
+        args,
+        {
+          'from-sonarr': { type: 'string' },
+          'from-radarr': { type: 'string' },
+          'api-key': { type: 'string' },
+        },
+        1,
+      );
       const file = positionals[0];
-      if (!file) throw new UsageError('catalog:import needs a FILE');
-      print(formatReport(await runCatalogImport(r.db, await readJsonFile(file))));
+      const sonarr = str(values['from-sonarr']);
+      const radarr = str(values['from-radarr']);
+      if ([file, sonarr, radarr].filter(Boolean).length !== 1)
+        throw new UsageError('catalog:import needs a FILE, or --from-sonarr URL, or --from-radarr URL');
+      if (file) {
+        print(formatReport(await runCatalogImport(r.db, await readJsonFile(file))));
+        return;
+      }
+      const apiKey = str(values['api-key']);
+      if (!apiKey) throw new UsageError(`--from-${sonarr ? 'sonarr' : 'radarr'} needs --api-key KEY`);
+      const kind = sonarr ? 'sonarr' : 'radarr';
+      const result = await importFromArr(
+        r.db,
+        { kind, url: (sonarr ?? radarr) as string, apiKey },
+        { progress: progressBar(kind === 'sonarr' ? 'series' : 'movies') },
+      );
+      print(formatReport(result));
+      if (result.skipped.length > 0) {
+        print(`  skipped   ${result.skipped.length}:`);
+        for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
+        if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
+      }
       return;
     }
     case 'demo:seed': {

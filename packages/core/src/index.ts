@@ -1,3 +1,4 @@
+export * from './catalog-sources';
 export * from './dedupe';
 export * from './events';
 export * from './guid';
