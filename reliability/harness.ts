@@ -128,6 +128,7 @@ export async function startStack(
     QUEUE_PREFIX: string;
   },
   workers = 1,
+  ingestEnv: Record<string, string> = {},
 ): Promise<Stack> {
   const spoolDir = await mkdtemp(join(tmpdir(), 'plexhook-spool-'));
   await mkdir(spoolDir, { recursive: true });
@@ -137,6 +138,7 @@ export async function startStack(
     SPOOL_DIR: spoolDir,
     ENQUEUE_TIMEOUT_MS: '250',
     AUTH_FAILURES_PER_MINUTE: '100000',
+    ...ingestEnv,
   });
   const port = await waitFor(
     async () => /ingest listening on http:\/\/localhost:(\d+)/.exec(ingest.output())?.[1],

@@ -26,6 +26,9 @@ export const IngestConfigSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** How long a request waits for Redis before the webhook goes to the spool. */
   ENQUEUE_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
+  /** First retry delay of a job (exponential: 9 attempts span 255 times this, about 4 min at
+   * the default). A job's retry budget; tests shorten it so that an outage outlasts it. */
+  JOB_BACKOFF_DELAY_MS: z.coerce.number().int().min(1).default(1_000),
   /** Durable fallback queue while Redis is unreachable; one directory per ingest process. */
   SPOOL_DIR: z.string().min(1).default('spool'),
   /** Past this the spool refuses (503): bounded disk use during a long outage. */

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'ingest', level: config.LOG_LEVEL, redact: ['req.query.secret', 'secret'] });
   const pool = createPgPool(config.DATABASE_URL, { max: 5 });
   const redis = createRedis(config.REDIS_URL, 'producer', logger);
-  const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
+  const queue = createWebhookQueue(redis, config.QUEUE_PREFIX, {
+    backoffDelayMs: config.JOB_BACKOFF_DELAY_MS,
+  });
   queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
   // Before anything is accepted: a Redis that loses its backlog on restart is refused in
   // production (throws) and warned about loudly elsewhere. A Redis that is down now is only

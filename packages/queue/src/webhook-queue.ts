@@ -36,11 +36,23 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 export type WebhookQueue = Queue<PlexWebhookJob, PlexWebhookResult, typeof WEBHOOK_JOB>;
 
-export function createWebhookQueue(connection: Redis, prefix: string): WebhookQueue {
+/**
+ * `backoffDelayMs` replaces the first retry delay (1 s; the 9 attempts then span 255 times it).
+ * Only tests set it: a short budget lets a CI-length outage outlast every attempt honestly.
+ */
+export function createWebhookQueue(
+  connection: Redis,
+  prefix: string,
+  options: { backoffDelayMs?: number } = {},
+): WebhookQueue {
+  const defaultJobOptions =
+    options.backoffDelayMs === undefined
+      ? DEFAULT_JOB_OPTIONS
+      : { ...DEFAULT_JOB_OPTIONS, backoff: { type: 'exponential', delay: options.backoffDelayMs } };
   return new Queue<PlexWebhookJob, PlexWebhookResult, typeof WEBHOOK_JOB>(WEBHOOK_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    defaultJobOptions,
   });
 }
 
