@@ -11,7 +11,7 @@
 // the outage is 15 s × RELIABILITY_SCALE, so the outage outlasts the budget three times over
 // at scale 1: a job that spent its attempts on the outage would be failed, and the test red.
 // The long run by hand uses the production backoff and a 6-minute outage:
-//   RELIABILITY_PG_OUTAGE_S=360 RELIABILITY_JOB_BACKOFF_MS=1000 npx jest reliability/postgres-stop
+//   RELIABILITY_PG_OUTAGE_S=360 RELIABILITY_JOB_BACKOFF_MS=1000 npx jest reliability/postgres-stopped
 import { createPrismaClient, createUserWithSecret, type Db } from '@plexhook/db';
 import { createTestQueue, type TestQueue } from '../test/helpers/redis';
 import { waitFor } from '../test/helpers/wait';
@@ -140,13 +140,13 @@ test(
     const outageMs = Date.now() - stoppedAt;
     const deferredDuring = (await metric(workerMetrics, 'plexhook_worker_jobs_deferred_total')) ?? 0;
     await server.up();
+    const backAt = Date.now();
     phase = 'after';
     await sleep(POST_MS);
     sending = false;
     await sender;
 
     // Every accepted webhook gets its row; then nothing more may arrive.
-    const backAt = Date.now();
     await waitFor(
       async () => ((await db?.plexWebhookLog.count()) ?? 0) >= accepted.length,
       Math.max(120_000, accepted.length * 50),
@@ -167,7 +167,7 @@ test(
         .map(([k, v]) => `${k === '0' ? 'no answer' : k}: ${v}`)
         .join(', ');
 
-    await recordResult(LONG ? 'postgres-stop-long' : 'postgres-stop', {
+    await recordResult(LONG ? 'postgres-stopped-long' : 'postgres-stopped', {
       fault: `PostgreSQL server stopped (pg_ctl -m immediate) for ${Math.round(outageMs / 1000)} s, past a ${BUDGET_MS / 1000} s retry budget, webhooks arriving`,
       sent,
       accepted: accepted.length,
