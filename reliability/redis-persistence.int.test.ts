@@ -87,7 +87,7 @@ const errorLines = (out: string) =>
 test('Redis without persistence: refused in production, allowed when told, loud elsewhere; silent with AOF', async () => {
   const noneUrl = (none as RedisServer).url;
   const aofUrl = (aof as RedisServer).url;
-  const cases = [
+  const cases: { name: string; url: string; env: Record<string, string> }[] = [
     { name: 'no persistence, NODE_ENV=production', url: noneUrl, env: { NODE_ENV: 'production' } },
     {
       name: 'no persistence, production, REDIS_ALLOW_NO_PERSISTENCE=true',
