@@ -5,7 +5,7 @@
 // shows what the queue buys at the edge.
 
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient } from '@plexhook/db';
+import { createPrismaClient, createWorkerStore } from '@plexhook/db';
 import { createPgPool } from '@plexhook/db/src/lite';
 import { createSecretLookup, IngestConfigSchema } from '@plexhook/ingest';
 import { createRedis } from '@plexhook/queue';
@@ -22,7 +22,7 @@ const logger = pino({ name: 'inline', level: config.LOG_LEVEL });
 // The worker's pool rule (concurrency + 2) at its default concurrency of 16.
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: config.WORKER_CONCURRENCY + 2 });
 const redis = createRedis(config.REDIS_URL, 'worker', logger);
-const deps = { db, redis, logger, config };
+const deps = { db, store: createWorkerStore(db), redis, logger, config };
 const lookupSecret = createSecretLookup(
   createPgPool(config.DATABASE_URL),
   ingestConfig.SECRET_CACHE_TTL_SECONDS * 1000,

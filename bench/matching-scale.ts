@@ -1,9 +1,10 @@
 // Scenario 3: the first match of a new show (no mapping yet, no external ids: the title path)
-// against a catalogue of 10,000 and 100,000 shows, timed through the worker's own resolveShow,
+// against a catalogue of 10,000 and 100,000 shows, timed through the worker's own resolveMedia (SHOW),
 // plus its candidate query alone and PostgreSQL's plan for it. Every lookup is also checked
-// against the full candidate list (threshold 0.3, what the worker searched before M2): resolveShow
+// against the full candidate list (threshold 0.3, what the worker searched before M2): resolveMedia
 // must give the same mapping, or the same conflict with the same candidates in the same order.
 import {
+  DEFAULT_MATCH_THRESHOLD,
   decideMatch,
   normalizeTitle,
   type ShowQuery,
@@ -11,11 +12,17 @@ import {
   showQueryFromMetadata,
   splitTitleYear,
 } from '@plexhook/core';
-import { type Db, Prisma } from '@plexhook/db';
+import {
+  type CandidateQuery,
+  type CandidateScope,
+  createWorkerStore,
+  type Db,
+  findTitleCandidates,
+  Prisma,
+  searchedTitles,
+} from '@plexhook/db';
+import { type Resolution, resolveMedia, SHOW, WorkerConfigSchema } from '@plexhook/worker';
 import pino from 'pino';
-import { WorkerConfigSchema } from '../apps/worker/src/config';
-import { findCandidates, resolveShow, type ShowResolution } from '../apps/worker/src/handlers/match-show';
-import { type CandidateScope, searchedTitles } from '../apps/worker/src/handlers/title-candidates';
 import { buildPlexPayload } from '../test/helpers/plex-payload';
 import { inChunks } from './lib/benchdb';
 import type { BenchContext } from './lib/context';
@@ -33,7 +40,7 @@ export type MatchingRow = {
   /** Rows of the `contenders` search (what every lookup runs) and of the full list. */
   avgCandidates: number;
   avgFullCandidates: number;
-  /** Lookups whose resolveShow ran the full-list search too (conflicts the contenders left incomplete). */
+  /** Lookups whose resolveMedia ran the full-list search too (conflicts the contenders left incomplete). */
   fullSearches: number;
   /** Lookups whose outcome equals the one the full candidate list gives. */
   sameOutcome: number;
@@ -65,7 +72,7 @@ export type MatchingResult = { rows: MatchingRow[] };
 
 /**
  * The worker's Prisma client, except that every $queryRaw is remembered: EXPLAIN then runs the
- * exact SQL and parameters of the worker's candidate query (findCandidates), never a copy
+ * exact SQL and parameters of the worker's candidate query (packages/db findTitleCandidates), never a copy
  * that could drift from it. Candidate searches (the statements that set the trigram threshold)
  * are counted.
  */
@@ -79,12 +86,13 @@ function capturingDb(db: Db): {
   const proxy = new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === '$queryRaw') {
-        return (strings: TemplateStringsArray, ...values: unknown[]) => {
-          // Prisma.sql flattens nested fragments (the shared candidate CTE) into $n placeholders.
-          const query = Prisma.sql(strings, ...values);
+        return (strings: TemplateStringsArray | Prisma.Sql, ...values: unknown[]) => {
+          // Prisma.sql flattens nested fragments (the shared candidate CTE) into $n placeholders;
+          // packages/db passes a built Prisma.Sql.
+          const query = 'text' in strings ? strings : Prisma.sql(strings, ...values);
           last = { sql: query.text, values: query.values };
           if (query.text.includes('pg_trgm.similarity_threshold')) searches++;
-          return target.$queryRaw(strings, ...values);
+          return 'text' in strings ? target.$queryRaw(strings) : target.$queryRaw(strings, ...values);
         };
       }
       return Reflect.get(target, prop, receiver);
@@ -149,14 +157,13 @@ function lookupTitles(size: number, count: number): { title: string; year?: numb
 
 async function explain(
   ctx: BenchContext,
-  deps: Parameters<typeof findCandidates>[0],
   capture: ReturnType<typeof capturingDb>,
   title: string,
   scope: CandidateScope,
 ): Promise<ExplainSummary> {
-  await findCandidates(deps, { title, season: 1, episode: 1 }, scope);
+  await findTitleCandidates(capture.db, 'show', { title, season: 1, episode: 1 }, scope);
   const q = capture.last();
-  if (!q) throw new Error('findCandidates ran no $queryRaw: the bench needs updating');
+  if (!q) throw new Error('findTitleCandidates ran no $queryRaw: the bench needs updating');
   const rows = await ctx.bench.db.$queryRawUnsafe<
     { 'QUERY PLAN': { Plan: PlanNode; 'Execution Time': number; 'Planning Time': number }[] }[]
   >(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.sql}`, ...q.values);
@@ -176,17 +183,17 @@ async function explain(
 }
 
 /**
- * Whether resolveShow's outcome is the one the full candidate list (threshold 0.3) gives: the
+ * Whether resolveMedia's outcome is the one the full candidate list (threshold 0.3) gives: the
  * same show and confidence, or a conflict of the same type listing the same candidates in the
  * same order with the same confidences. Returns a description of the difference, or null.
  */
 async function differsFromFullList(
-  deps: Parameters<typeof findCandidates>[0],
-  query: ShowQuery,
-  r: ShowResolution,
+  db: Db,
+  query: ShowQuery & CandidateQuery,
+  r: Resolution,
   threshold: number,
 ): Promise<{ diff: string | null; fullCandidates: number }> {
-  const full = await findCandidates(deps, query, 'full');
+  const full = await findTitleCandidates(db, 'show', query, 'full');
   const ref = decideMatch(scoreCandidates(query, full.candidates), { threshold });
   const fullCandidates = full.candidates.length;
   const key = (c: { tvshowId: number; confidence: number }) => `${c.tvshowId}:${c.confidence}`;
@@ -194,9 +201,9 @@ async function differsFromFullList(
     ref.kind === 'match' ? `match ${key(ref.candidate)}` : `${ref.conflictType} ${ref.candidates.map(key)}`;
   let got: string;
   if (r.kind === 'mapped') {
-    got = `match ${r.mapping.tvshowId}:${r.mapping.matchConfidence}`;
+    got = `match ${r.mapping.targetId}:${r.mapping.matchConfidence}`;
   } else {
-    const row = await deps.db.plexConflict.findUniqueOrThrow({ where: { id: r.conflictId } });
+    const row = await db.plexConflict.findUniqueOrThrow({ where: { id: r.conflictId } });
     const listed = row.potentialMatches as { tvshowId: number; confidence: number }[];
     got = `${row.conflictType} ${listed.map(key)}`;
   }
@@ -211,6 +218,7 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
   const capture = capturingDb(ctx.bench.db);
   const deps = {
     db: capture.db,
+    store: createWorkerStore(capture.db),
     redis: ctx.redis,
     logger: pino({ level: 'silent' }),
     config: WorkerConfigSchema.parse({ QUEUE_PREFIX: `${ctx.prefix}-matching` }),
@@ -248,21 +256,22 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
       const query = showQueryFromMetadata(metadata);
       const searchesBefore = capture.searches();
       const q0 = performance.now();
-      const r = await resolveShow(
+      const r = await resolveMedia(
         deps,
-        { userId, ratingKey: `bench-${size}-${k}`, guid: undefined, title, year },
-        {},
-        query,
-        { threshold: deps.config.DEFAULT_MATCH_THRESHOLD, autoResolve: false },
+        SHOW,
+        userId,
+        { key: `bench-${size}-${k}`, guid: undefined, title, year, label: plexTitle },
+        { ids: {}, query },
+        { threshold: DEFAULT_MATCH_THRESHOLD, autoResolve: false },
       );
       const q1 = performance.now();
       // The worker's candidate lookup alone (trigram query + episode query), second.
-      const found = await findCandidates(deps, query);
+      const found = await findTitleCandidates(capture.db, 'show', query);
       const q2 = performance.now();
       if (k < 0) continue;
       const searches = capture.searches() - searchesBefore - 1;
       // Untimed: the outcome must be the one the full candidate list gives.
-      const check = await differsFromFullList(deps, query, r, deps.config.DEFAULT_MATCH_THRESHOLD);
+      const check = await differsFromFullList(capture.db, query, r, DEFAULT_MATCH_THRESHOLD);
       if (check.diff) mismatches.push(check.diff);
       else sameOutcome++;
       resolveMs.push(q1 - q0);
@@ -301,8 +310,8 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
       seedSeconds,
       slowest: [...lookupsDone].sort((a, b) => b.resolveMs - a.resolveMs).slice(0, 5),
       explain: [
-        ...(await sequential(explainTitles, (t) => explain(ctx, deps, capture, t, 'contenders'))),
-        ...(await sequential(explainTitles, (t) => explain(ctx, deps, capture, t, 'full'))),
+        ...(await sequential(explainTitles, (t) => explain(ctx, capture, t, 'contenders'))),
+        ...(await sequential(explainTitles, (t) => explain(ctx, capture, t, 'full'))),
       ],
     });
   }
@@ -318,14 +327,14 @@ async function sequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promis
 export function printMatching(r: MatchingResult): string {
   return (
     table(
-      'Matching at scale: first match of a new show (resolveShow: candidates + scoring + mapping/conflict write)',
+      'Matching at scale: first match of a new show (resolveMedia: candidates + scoring + mapping/conflict write)',
       [
         'catalogue',
         'lookups',
         'resolve p50 ms',
         'p99 ms',
         'mean ms',
-        'findCandidates p50 ms',
+        'findTitleCandidates p50 ms',
         'p99 ms',
         'avg candidates (full list)',
         'full-list searches',

@@ -19,24 +19,10 @@ const SQL_ALLOWLIST: string[] = [
   'apps/dashboard/src/web/hourly-stats.ts',
   'apps/dashboard/src/web/router.ts',
   'apps/ingest/src/app.ts',
-  'apps/worker/src/handlers/conflicts.ts',
-  'apps/worker/src/handlers/event-context.ts',
-  'apps/worker/src/handlers/handle-plex-event.ts',
-  'apps/worker/src/handlers/match-movie.ts',
-  'apps/worker/src/handlers/match-show.ts',
-  'apps/worker/src/handlers/title-candidates.ts',
-  'apps/worker/src/health.ts',
-  'apps/worker/src/processors/dead-letter.ts',
-  'apps/worker/src/processors/log-writer.ts',
-  'apps/worker/src/processors/plex-event.processor.ts',
 ];
 
 /** Code outside the apps that still deep-imports an app's internals (not its src/index.ts). */
-const DEEP_IMPORT_ALLOWLIST: string[] = [
-  // The matching bench drives the worker's candidate search directly; the issue 12 redesign
-  // replaces those handlers, and the bench follows it.
-  'bench/matching-scale.ts',
-];
+const DEEP_IMPORT_ALLOWLIST: string[] = [];
 
 function walk(dir: string, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;

@@ -1,4 +1,3 @@
-import { DEFAULT_MATCH_THRESHOLD } from '@plexhook/core';
 import { z } from 'zod';
 
 // The only place the worker reads the environment.
@@ -17,8 +16,6 @@ export const WorkerConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Used when a user's plex_config has no threshold of its own. */
-  DEFAULT_MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
   /**
    * Fetching a show's ids from the user's Plex server (first scrobble of a show only). Past
    * the timeout the worker matches by title instead: a slow server must not hold the queue.

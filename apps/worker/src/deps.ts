@@ -1,4 +1,4 @@
-import type { Db } from '@plexhook/db';
+import type { Db, WorkerStore } from '@plexhook/db';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
@@ -7,7 +7,10 @@ import type { PlexMetadataClient } from './plex/plex-metadata-client';
 
 /** Everything a handler touches, as a plain object: main.ts builds the real one, tests their own. */
 export type WorkerDeps = {
+  /** The database client the store was built on (closed by main.ts; the store runs every statement). */
   db: Db;
+  /** Every statement the worker runs (packages/db createWorkerStore), with its group commits. */
+  store: WorkerStore;
   redis: Redis;
   logger: Logger;
   config: WorkerConfig;

@@ -2,7 +2,6 @@
 // PostgreSQL or a Redis at maxmemory is not a property of any webhook, so it must not spend a
 // job's attempts or flood the log. Both pause the worker (it stops fetching jobs), probe, and
 // resume by themselves.
-import type { Db } from '@plexhook/db';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -124,7 +123,8 @@ export class DbHealth {
   private readonly listeners: (() => void)[] = [];
 
   constructor(
-    private readonly db: Db,
+    /** Resolves when the database answers (the store's `SELECT 1`). */
+    private readonly ping: () => Promise<unknown>,
     private readonly gate: PauseGate,
     private readonly logger: Logger,
     private readonly intervalMs: number,
@@ -160,7 +160,7 @@ export class DbHealth {
     if (this.probing) return this.up;
     this.probing = true;
     try {
-      await probeTimeout(this.db.$queryRaw`SELECT 1`, Math.max(this.intervalMs, 1_000));
+      await probeTimeout(this.ping(), Math.max(this.intervalMs, 1_000));
       if (!this.up) {
         const seconds = this.downSince ? Math.round((Date.now() - this.downSince) / 100) / 10 : 0;
         this.up = true;

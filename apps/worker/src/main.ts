@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createPrismaClient } from '@plexhook/db';
+import { createPrismaClient, createWorkerStore } from '@plexhook/db';
 import { createRedis, enforceRedisPersistence } from '@plexhook/queue';
 import pino from 'pino';
 import { loadWorkerConfig } from './config';
@@ -23,7 +23,9 @@ void enforceRedisPersistence(redis, {
   logger.fatal({ err: err.message }, 'refusing to start');
   process.exit(1);
 });
-const worker = createWebhookWorker({ db, redis, logger, config });
+// Every statement the worker runs, with its group commits: one store for the process.
+const store = createWorkerStore(db);
+const worker = createWebhookWorker({ db, store, redis, logger, config });
 const registry = createWorkerMetrics(worker);
 
 const server = createServer((req, res) => {

@@ -1,3 +1,4 @@
+import { createWorkerStore } from '@plexhook/db';
 import { enqueueWebhook } from '@plexhook/queue';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -275,7 +276,13 @@ test('processing the same job twice logs once and marks once', async () => {
   const job = await p.q.queue.getJob(jobId);
   // Run the processor again on the same job, as after a crash between commit and ack.
   const again = await processPlexEvent(
-    { db: p.db, redis: p.q.redis, logger: pino({ level: 'silent' }), config: p.workerConfig },
+    {
+      db: p.db,
+      store: createWorkerStore(p.db),
+      redis: p.q.redis,
+      logger: pino({ level: 'silent' }),
+      config: p.workerConfig,
+    },
     job!,
   );
   expect(again.logId).toBe(first.id);
@@ -314,7 +321,13 @@ test('two runs of the same job at once (a stalled job taken over): one log row, 
       }),
     },
   } as unknown as Parameters<typeof processPlexEvent>[1];
-  const deps = { db: p.db, redis: p.q.redis, logger: pino({ level: 'silent' }), config: p.workerConfig };
+  const deps = {
+    db: p.db,
+    store: createWorkerStore(p.db),
+    redis: p.q.redis,
+    logger: pino({ level: 'silent' }),
+    config: p.workerConfig,
+  };
   const [a, b] = await Promise.all([processPlexEvent(deps, job), processPlexEvent(deps, job)]);
   expect(a.logId).toBe(b.logId);
   expect(a).toMatchObject({ status: 'success', action: 'episode_marked' });

@@ -1,3 +1,4 @@
+import { createWorkerStore } from '@plexhook/db';
 import { WEBHOOK_QUEUE } from '@plexhook/queue';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerDeps } from './deps';
@@ -22,12 +23,17 @@ export type WorkerHealth = {
 
 export type WebhookWorker = Worker & { health: WorkerHealth };
 
-export function createWebhookWorker(given: WorkerDeps): WebhookWorker {
+/** What a worker is built from: the store is built on `db` when not given. */
+export type WebhookWorkerDeps = Omit<WorkerDeps, 'store'> & Partial<Pick<WorkerDeps, 'store'>>;
+
+export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
   const { config, logger, redis, db } = given;
   // Filled in below, before the worker can run a job.
   const health = { deferred: 0 } as WorkerHealth;
+  const store = given.store ?? createWorkerStore(db);
   const deps: WorkerDeps = {
     ...given,
+    store,
     plexMetadata:
       given.plexMetadata ??
       createPlexMetadataClient({
@@ -56,7 +62,7 @@ export function createWebhookWorker(given: WorkerDeps): WebhookWorker {
 
   const gate = new PauseGate(worker, logger);
   health.gate = gate;
-  health.db = new DbHealth(db, gate, logger, config.WORKER_DB_PROBE_INTERVAL_MS);
+  health.db = new DbHealth(store.ping, gate, logger, config.WORKER_DB_PROBE_INTERVAL_MS);
   deps.dbHealth = health.db;
   health.redisMemory = new RedisMemoryHealth(
     redis,
@@ -76,7 +82,7 @@ export function createWebhookWorker(given: WorkerDeps): WebhookWorker {
     else logger.error({ err: err.message }, 'queue error');
   });
   health.deadLetter = createDeadLetterSweep(
-    { db, redis, logger, queue, prefix: config.QUEUE_PREFIX },
+    { store, redis, logger, queue, prefix: config.QUEUE_PREFIX },
     config.WORKER_DEAD_LETTER_INTERVAL_MS,
   );
   let closing = false;

@@ -1,4 +1,5 @@
-import type { PlexMetadata, PlexPayload } from './plex-payload';
+import type { PlexPayload } from './plex-payload';
+import { plexWatchEvent, type WatchEvent } from './watch-event';
 
 export type IgnoreAction = 'ignored_event' | 'ignored_disabled' | 'ignored_account';
 
@@ -9,46 +10,36 @@ export type EventClassification =
 export type EventFilterConfig = { enabled: boolean; plexUsernames: string[] };
 
 /**
- * Decides whether a webhook should be acted on. Only `media.scrobble` marks something
- * watched: Plex sends it once playback passes ~90%, whereas play/stop fire for partial views.
+ * Decides whether a watch event should be acted on. Only a scrobble marks something watched:
+ * Plex sends it once playback passes ~90%, whereas play/stop fire for partial views.
  */
-export function classifyEvent(payload: PlexPayload, config: EventFilterConfig): EventClassification {
+export function classifyWatchEvent(event: WatchEvent, config: EventFilterConfig): EventClassification {
   if (!config.enabled) return ignore('ignored_disabled', 'Plex webhooks are disabled for this user');
 
   // Server events (library.new, admin.*, device.new) and any event without an account are not
   // someone's playback: what is ignored is the event, whatever the allow-list says.
-  const isPlayback = payload.event.startsWith('media.') && payload.Account !== undefined;
-  if (payload.event !== 'media.scrobble' && !isPlayback) {
-    return ignore('ignored_event', `event ${payload.event} is not a scrobble`);
+  const isPlayback = event.action !== 'other' && event.account !== undefined;
+  if (event.action !== 'scrobble' && !isPlayback) {
+    return ignore('ignored_event', `event ${event.sourceEvent} is not a scrobble`);
   }
 
-  if (!isAllowedAccount(payload, config.plexUsernames)) {
-    const who =
-      payload.Account?.title ?? (payload.Account?.id !== undefined ? `#${payload.Account.id}` : 'none');
+  if (!isAllowedAccount(event, config.plexUsernames)) {
+    const who = event.account?.name ?? (event.account?.id !== undefined ? `#${event.account.id}` : 'none');
     return ignore('ignored_account', `Plex account ${who} is not in the allow-list`);
   }
 
-  if (payload.event !== 'media.scrobble') {
-    return ignore('ignored_event', `event ${payload.event} is not a scrobble`);
+  if (event.action !== 'scrobble') {
+    return ignore('ignored_event', `event ${event.sourceEvent} is not a scrobble`);
   }
-  const metadata = payload.Metadata;
-  if (!metadata) return ignore('ignored_event', 'scrobble without Metadata');
+  const { media } = event;
+  if (!media) return ignore('ignored_event', 'scrobble without Metadata');
+  if (media.kind === 'unsupported') return ignore('ignored_event', media.reason);
+  return { kind: 'process', mediaType: media.kind };
+}
 
-  // Live TV first: a live broadcast is typed "episode" but is not in any library to track.
-  if (isLiveTv(metadata)) return ignore('ignored_event', 'live TV is not tracked');
-  if (metadata.type === 'clip' || metadata.subtype === 'trailer' || metadata.extraType !== undefined) {
-    return ignore('ignored_event', 'trailers, extras and clips are not tracked');
-  }
-  if (metadata.type === 'track' || metadata.librarySectionType === 'artist') {
-    return ignore('ignored_event', 'music is not tracked');
-  }
-  if (metadata.type === 'photo' || metadata.librarySectionType === 'photo') {
-    return ignore('ignored_event', 'photos are not tracked');
-  }
-  if (metadata.type === 'episode' || metadata.type === 'movie') {
-    return { kind: 'process', mediaType: metadata.type };
-  }
-  return ignore('ignored_event', `media type ${metadata.type} is not tracked`);
+/** classifyWatchEvent of a Plex payload. */
+export function classifyEvent(payload: PlexPayload, config: EventFilterConfig): EventClassification {
+  return classifyWatchEvent(plexWatchEvent(payload, { userId: 0, receivedAt: new Date() }), config);
 }
 
 function ignore(action: IgnoreAction, reason: string): EventClassification {
@@ -67,21 +58,12 @@ export const SELF_ALLOW_ENTRY = '@me';
  * The allow-list holds account titles (any case), numeric ids, or `@me`; empty means
  * everyone on the server.
  */
-function isAllowedAccount(payload: PlexPayload, allowList: string[]): boolean {
+function isAllowedAccount(event: WatchEvent, allowList: string[]): boolean {
   const allowed = allowList.map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '');
   if (allowed.length === 0) return true;
-  if (payload.user === true && allowed.includes(SELF_ALLOW_ENTRY)) return true;
-  const account = payload.Account;
+  if (event.ownAccount && allowed.includes(SELF_ALLOW_ENTRY)) return true;
+  const { account } = event;
   if (!account) return false;
-  const title = account.title?.trim().toLowerCase();
-  const id = account.id !== undefined ? String(account.id) : undefined;
-  return allowed.some((entry) => entry === title || entry === id);
-}
-
-function isLiveTv(metadata: PlexMetadata): boolean {
-  if (metadata.librarySectionType === 'livetv') return true;
-  if (metadata.key?.startsWith('/livetv')) return true;
-  const live = metadata.live;
-  // `live: 0` / "0" mean not live; plain truthiness would read "0" as live.
-  return live === true || live === 1 || live === '1' || live === 'true';
+  const title = account.name?.trim().toLowerCase();
+  return allowed.some((entry) => entry === title || entry === account.id);
 }

@@ -10,4 +10,5 @@ export * from './plex-server';
 export * from './sanitize';
 export * from './title';
 export * from './trigram';
+export * from './watch-event';
 export * from './watched-at';

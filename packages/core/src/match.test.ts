@@ -1,3 +1,4 @@
+import { expectDecision } from '../../../test/helpers/decisions';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import {
   type CandidateShow,
@@ -251,17 +252,7 @@ const rows: [string, ShowQuery, CandidateShow[], Expected, number?][] = [
 describe('scoreCandidates + decideMatch', () => {
   it.each(rows)('%s', (_name, query, candidates, expected, threshold = DEFAULT_MATCH_THRESHOLD) => {
     const decision = decideMatch(scoreCandidates(query, candidates), { threshold });
-    if ('match' in expected) {
-      expect(decision).toMatchObject({ kind: 'match', candidate: { tvshowId: expected.match } });
-      return;
-    }
-    expect(decision.kind).toBe('conflict');
-    if (decision.kind !== 'conflict') return;
-    expect({
-      conflict: decision.conflictType,
-      ranked: decision.candidates.map((c) => c.tvshowId),
-      decisive: decision.decisive?.tvshowId ?? null,
-    }).toEqual(expected);
+    expectDecision(decision, expected, (c) => c.tvshowId);
   });
 });
 
@@ -511,17 +502,7 @@ describe('issue 8 evidence', () => {
   ];
   it.each(rows)('%s', (_name, query, candidates, expected) => {
     const decision = decideMatch(scoreCandidates(query, candidates), { threshold: DEFAULT_MATCH_THRESHOLD });
-    if ('match' in expected) {
-      expect(decision).toMatchObject({ kind: 'match', candidate: { tvshowId: expected.match } });
-      return;
-    }
-    expect(
-      decision.kind === 'conflict' && {
-        conflict: decision.conflictType,
-        ranked: decision.candidates.map((c) => c.tvshowId),
-        decisive: decision.decisive?.tvshowId ?? null,
-      },
-    ).toEqual(expected);
+    expectDecision(decision, expected, (c) => c.tvshowId);
   });
 
   it('records the evidence it used, readable', () => {

@@ -1,6 +1,7 @@
 import type { ExternalIds } from './guid';
 import type { PlexMetadata } from './plex-payload';
 import { normalizeTitle, splitTitleYear, titleSimilarity } from './title';
+import { episodeQuery, plexEpisode } from './watch-event';
 
 export const DEFAULT_MATCH_THRESHOLD = 0.85;
 /**
@@ -85,8 +86,8 @@ export function hasHardContradiction(candidate: { evidence: Evidence[] }): boole
   return candidate.evidence.some((e) => e.hard === true && !e.ok);
 }
 
-export type ScoredCandidate = {
-  tvshowId: number;
+/** A catalogue entry scored against a query, whatever its kind (the kind adds its id). */
+export type ScoredEntry = {
   title: string;
   year: number | null;
   /** 0..1 */
@@ -95,14 +96,10 @@ export type ScoredCandidate = {
   evidence: Evidence[];
 };
 
-export type MatchDecision =
-  | { kind: 'match'; candidate: ScoredCandidate }
-  | {
-      kind: 'conflict';
-      conflictType: 'multiple_matches' | 'no_match' | 'low_confidence';
-      candidates: ScoredCandidate[];
-      decisive: ScoredCandidate | null;
-    };
+/** Listed so in a conflict's potential_matches (jsonb): `tvshowId` for a show. */
+export type ScoredCandidate = ScoredEntry & { tvshowId: number };
+
+export type MatchDecision = Decision<ScoredCandidate>;
 
 // Evidence weights. Contradictions weigh more than confirmations: a wrong auto-match marks
 // episodes of the wrong show as watched, a missed one only asks the user.
@@ -138,28 +135,13 @@ const TITLE_BASE_FACTOR = 0.9;
 const WEAK_TITLE_POSITIVE_FACTOR = 0.25;
 const EPISODE_TITLE_MIN_SIMILARITY = 0.9;
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** What to look for in the catalogue, from a Plex episode (or show/season) metadata item. */
 export function showQueryFromMetadata(metadata: PlexMetadata): ShowQuery {
-  const showTitle =
-    metadata.type === 'episode'
-      ? metadata.grandparentTitle
-      : metadata.type === 'season'
-        ? metadata.parentTitle
-        : metadata.title;
+  if (metadata.type === 'episode') return episodeQuery(plexEpisode(metadata));
+  const showTitle = metadata.type === 'season' ? metadata.parentTitle : metadata.title;
   const { title, year } = splitTitleYear(showTitle ?? '');
   const query: ShowQuery = { title };
   if (year !== undefined) query.titleYear = year;
-  if (metadata.type !== 'episode') return query;
-
-  // For an episode these are the episode's own date and year, never the show's.
-  const airDate = metadata.originallyAvailableAt?.trim().slice(0, 10);
-  if (airDate && isValidIsoDate(airDate)) query.episodeAirDate = airDate;
-  if (metadata.year !== undefined && Number.isInteger(metadata.year)) query.episodeYear = metadata.year;
-  if (metadata.parentIndex !== undefined) query.season = metadata.parentIndex;
-  if (metadata.index !== undefined) query.episode = metadata.index;
-  if (metadata.title) query.episodeTitle = metadata.title;
   return query;
 }
 
@@ -170,33 +152,13 @@ export function scoreCandidates(query: ShowQuery, candidates: CandidateShow[]): 
 }
 
 function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandidate {
-  const best = bestTitlePair([query.title, query.originalTitle], [candidate.title, candidate.originalTitle]);
-  const titleScore = round(best.score);
-  const strongTitle = titleScore >= AUTO_MATCH_MIN_TITLE_SCORE;
-  const scale = (weight: number) =>
-    weight > 0 && !strongTitle ? weight * WEAK_TITLE_POSITIVE_FACTOR : weight;
+  const { titleScore, evidence, add } = beginEvidence(query, candidate, 'show');
 
   const start = toIsoDate(candidate.showStartDate);
   const end = toIsoDate(candidate.showEndDate);
   const startYear = start ? Number(start.slice(0, 4)) : null;
   const endYear = end ? Number(end.slice(0, 4)) : null;
   const run = startYear === null ? '' : `${startYear}–${endYear ?? ''}`;
-
-  const evidence: Evidence[] = [];
-  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number, hard = false) =>
-    evidence.push({ kind, ok, detail, weight: round(scale(weight)), ...(hard && !ok ? { hard } : {}) });
-
-  add('title', strongTitle, describeTitlePair(best, titleScore), 0);
-
-  for (const item of compareExternalIds(query.ids, candidate, 'show')) {
-    add(
-      'external_id',
-      item.ok,
-      item.detail,
-      item.ok ? WEIGHTS.externalIdMatch : WEIGHTS.externalIdMismatch,
-      true,
-    );
-  }
 
   const special = query.season === 0;
   // The catalogue's own episode at S/E against the one Plex played: the strongest episode fact.
@@ -335,16 +297,72 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
     }
   }
 
-  const adjustment = evidence.reduce((sum, item) => sum + item.weight, 0);
   return {
     tvshowId: candidate.id,
     title: candidate.title,
     year: startYear,
-    confidence: round(Math.min(1, Math.max(0, titleScore * TITLE_BASE_FACTOR + adjustment))),
+    confidence: confidenceOf(titleScore, evidence),
     titleScore,
     evidence,
   };
 }
+
+/** Adds one piece of evidence (see beginEvidence). */
+export type AddEvidence = (
+  kind: EvidenceKind,
+  ok: boolean,
+  detail: string,
+  weight: number,
+  hard?: boolean,
+) => void;
+
+/**
+ * The evidence every kind of candidate starts with: the best pair of titles (original titles
+ * included), then the query's external ids against the entry's, each a hard contradiction when
+ * it differs. `add` scales a confirmation down when the title is weak: evidence confirms a title
+ * match, it must not make one out of a merely similar title.
+ */
+export function beginEvidence(
+  query: { title: string; originalTitle?: string; ids?: ExternalIds },
+  candidate: CatalogueEntry,
+  noun: 'show' | 'movie',
+): { titleScore: number; evidence: Evidence[]; add: AddEvidence } {
+  const best = bestTitlePair([query.title, query.originalTitle], [candidate.title, candidate.originalTitle]);
+  const titleScore = round(best.score);
+  const strongTitle = titleScore >= AUTO_MATCH_MIN_TITLE_SCORE;
+  const scale = (weight: number) =>
+    weight > 0 && !strongTitle ? weight * WEAK_TITLE_POSITIVE_FACTOR : weight;
+  const evidence: Evidence[] = [];
+  const add: AddEvidence = (kind, ok, detail, weight, hard = false) =>
+    evidence.push({ kind, ok, detail, weight: round(scale(weight)), ...(hard && !ok ? { hard } : {}) });
+
+  add('title', strongTitle, describeTitlePair(best, titleScore), 0);
+  for (const item of compareExternalIds(query.ids, candidate, noun)) {
+    add(
+      'external_id',
+      item.ok,
+      item.detail,
+      item.ok ? WEIGHTS.externalIdMatch : WEIGHTS.externalIdMismatch,
+      true,
+    );
+  }
+  return { titleScore, evidence, add };
+}
+
+/** The title's base score moved by every piece of evidence, within 0..1. */
+export function confidenceOf(titleScore: number, evidence: Evidence[]): number {
+  const adjustment = evidence.reduce((sum, item) => sum + item.weight, 0);
+  return round(Math.min(1, Math.max(0, titleScore * TITLE_BASE_FACTOR + adjustment)));
+}
+
+/** What scoring reads of a catalogue entry, whatever its kind. */
+export type CatalogueEntry = {
+  title: string;
+  originalTitle?: string | null;
+  tmdbId?: number | null;
+  tvdbId?: number | null;
+  imdbId?: string | null;
+};
 
 /**
  * Precision first: a wrong automatic match silently marks the wrong show as watched, so
@@ -352,21 +370,56 @@ function scoreCandidate(query: ShowQuery, candidate: CandidateShow): ScoredCandi
  * may act on when the user enabled auto-resolve).
  */
 export function decideMatch(scored: ScoredCandidate[], opts: { threshold: number }): MatchDecision {
-  const ranked = [...scored].sort(byRank);
-  if (ranked.length === 0) return conflict('no_match', [], null);
+  return decideAmong(scored, opts.threshold, byRank, (sameTitle, ranked) =>
+    decideSameTitle(sameTitle, ranked, opts),
+  );
+}
+
+export type Decision<C> =
+  | { kind: 'match'; candidate: C }
+  | {
+      kind: 'conflict';
+      conflictType: 'multiple_matches' | 'no_match' | 'low_confidence';
+      candidates: C[];
+      decisive: C | null;
+    };
+
+/**
+ * The decision every kind shares: only a near-exact title can match; one such title matches if
+ * confident and not contradicted; several of them are left to `amongSameTitle` (the kind's own
+ * evidence that can tell same-titled entries apart), with the ranked list for a conflict.
+ */
+export function decideAmong<C extends ScoredEntry>(
+  scored: C[],
+  threshold: number,
+  rank: (a: C, b: C) => number,
+  amongSameTitle: (sameTitle: C[], ranked: C[]) => Decision<C>,
+): Decision<C> {
+  const ranked = [...scored].sort(rank);
+  if (ranked.length === 0)
+    return { kind: 'conflict', conflictType: 'no_match', candidates: [], decisive: null };
 
   const contenders = ranked.filter((c) => c.titleScore >= AUTO_MATCH_MIN_TITLE_SCORE);
-  if (contenders.length === 0) return conflict('low_confidence', ranked, null);
+  if (contenders.length === 0) {
+    return { kind: 'conflict', conflictType: 'low_confidence', candidates: ranked, decisive: null };
+  }
 
   const topTitleScore = Math.max(...contenders.map((c) => c.titleScore));
   const sameTitle = contenders.filter((c) => c.titleScore >= topTitleScore - TITLE_TIE_MARGIN);
   if (sameTitle.length === 1) {
     const only = sameTitle[0]!;
-    return only.confidence >= opts.threshold && !hasHardContradiction(only)
+    return only.confidence >= threshold && !hasHardContradiction(only)
       ? { kind: 'match', candidate: only }
-      : conflict('low_confidence', ranked, null);
+      : { kind: 'conflict', conflictType: 'low_confidence', candidates: ranked, decisive: null };
   }
+  return amongSameTitle(sameTitle, ranked);
+}
 
+function decideSameTitle(
+  sameTitle: ScoredCandidate[],
+  ranked: ScoredCandidate[],
+  opts: { threshold: number },
+): MatchDecision {
   // Remakes and reboots share a title ("Doctor Who" 1963 and 2005). Only the year Plex puts
   // in the title ("Doctor Who (2005)") is explicit enough to pick one without asking.
   const byTitleYear = sameTitle.filter((c) => isConfirmed(c, 'title_year'));
@@ -609,10 +662,4 @@ function toIsoDate(date: Date | null | undefined): string | null {
   if (!date || Number.isNaN(date.getTime())) return null;
   // Catalogue dates are calendar dates stored at UTC midnight; local time would shift them.
   return date.toISOString().slice(0, 10);
-}
-
-function isValidIsoDate(value: string): boolean {
-  if (!ISO_DATE.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }

@@ -1,3 +1,4 @@
+import { expectDecision } from '../../../test/helpers/decisions';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { DEFAULT_MATCH_THRESHOLD } from './match';
 import {
@@ -69,17 +70,7 @@ describe('movies: scoreMovieCandidates + decideMovieMatch', () => {
     const decision = decideMovieMatch(scoreMovieCandidates(query, candidates), {
       threshold: DEFAULT_MATCH_THRESHOLD,
     });
-    if ('match' in expected) {
-      expect(decision).toMatchObject({ kind: 'match', candidate: { movieId: expected.match } });
-      return;
-    }
-    expect(
-      decision.kind === 'conflict' && {
-        conflict: decision.conflictType,
-        ranked: decision.candidates.map((c) => c.movieId),
-        decisive: decision.decisive?.movieId ?? null,
-      },
-    ).toEqual(expected);
+    expectDecision(decision, expected, (c) => c.movieId);
   });
 
   it('evidence is readable', () => {

@@ -1,17 +1,15 @@
 import type { ExternalIds } from './guid';
 import {
-  AUTO_MATCH_MIN_TITLE_SCORE,
-  bestTitlePair,
-  compareExternalIds,
-  describeTitlePair,
-  type Evidence,
-  type EvidenceKind,
+  beginEvidence,
+  confidenceOf,
+  type Decision,
+  decideAmong,
   hasHardContradiction,
   rankContradictions,
-  TITLE_TIE_MARGIN,
+  type ScoredEntry,
 } from './match';
 import type { PlexMetadata } from './plex-payload';
-import { splitTitleYear } from './title';
+import { movieQuery, plexMovie } from './watch-event';
 
 export type MovieQuery = {
   title: string;
@@ -30,47 +28,24 @@ export type CandidateMovie = {
   imdbId?: string | null;
 };
 
-export type ScoredMovieCandidate = {
-  movieId: number;
-  title: string;
-  year: number | null;
-  /** 0..1 */
-  confidence: number;
-  titleScore: number;
-  evidence: Evidence[];
-};
+/** Listed so in a movie conflict's potential_matches: `movieId`. */
+export type ScoredMovieCandidate = ScoredEntry & { movieId: number };
 
-export type MovieMatchDecision =
-  | { kind: 'match'; candidate: ScoredMovieCandidate }
-  | {
-      kind: 'conflict';
-      conflictType: 'multiple_matches' | 'no_match' | 'low_confidence';
-      candidates: ScoredMovieCandidate[];
-      decisive: ScoredMovieCandidate | null;
-    };
+export type MovieMatchDecision = Decision<ScoredMovieCandidate>;
 
 // Remakes keep their titles ("Dune" 1984/2021, "The Thing" 1982/2011), so for movies the year
 // is the evidence. Release years differ by one between sources (festival vs theatrical,
 // December releases), so one year off neither confirms nor contradicts.
+// External ids weigh as for shows (match.ts beginEvidence).
 const WEIGHTS = {
   yearMatch: 0.1,
   yearOffByOne: 0,
   yearMismatch: -0.3,
-  externalIdMatch: 0.1,
-  externalIdMismatch: -0.5,
 } as const;
-const TITLE_BASE_FACTOR = 0.9;
-const WEAK_TITLE_POSITIVE_FACTOR = 0.25;
 
 /** What to look for in the catalogue, from a Plex movie metadata item. */
 export function movieQueryFromMetadata(metadata: PlexMetadata): MovieQuery {
-  const { title, year: titleYear } = splitTitleYear(metadata.title ?? '');
-  const query: MovieQuery = { title };
-  const original = metadata.originalTitle?.trim();
-  if (original && original !== title) query.originalTitle = original;
-  const year = metadata.year !== undefined && Number.isInteger(metadata.year) ? metadata.year : titleYear;
-  if (year !== undefined) query.year = year;
-  return query;
+  return movieQuery(plexMovie(metadata));
 }
 
 export function scoreMovieCandidates(
@@ -81,30 +56,8 @@ export function scoreMovieCandidates(
 }
 
 function scoreMovie(query: MovieQuery, candidate: CandidateMovie): ScoredMovieCandidate {
-  const best = bestTitlePair([query.title, query.originalTitle], [candidate.title, candidate.originalTitle]);
-  const titleScore = round(best.score);
-  const strongTitle = titleScore >= AUTO_MATCH_MIN_TITLE_SCORE;
-  const evidence: Evidence[] = [];
-  const add = (kind: EvidenceKind, ok: boolean, detail: string, weight: number, hard = false) =>
-    evidence.push({
-      kind,
-      ok,
-      detail,
-      weight: round(weight > 0 && !strongTitle ? weight * WEAK_TITLE_POSITIVE_FACTOR : weight),
-      ...(hard && !ok ? { hard } : {}),
-    });
-  add('title', strongTitle, describeTitlePair(best, titleScore), 0);
   // The hard rule of match.ts: a differing id of the same kind, or a year more than one off.
-  for (const item of compareExternalIds(query.ids, candidate, 'movie')) {
-    add(
-      'external_id',
-      item.ok,
-      item.detail,
-      item.ok ? WEIGHTS.externalIdMatch : WEIGHTS.externalIdMismatch,
-      true,
-    );
-  }
-
+  const { titleScore, evidence, add } = beginEvidence(query, candidate, 'movie');
   const year = candidate.year ?? null;
   if (query.year !== undefined && year !== null) {
     const diff = Math.abs(query.year - year);
@@ -113,12 +66,11 @@ function scoreMovie(query: MovieQuery, candidate: CandidateMovie): ScoredMovieCa
       add('year', true, `year ${query.year}, catalogue says ${year} (one off)`, WEIGHTS.yearOffByOne);
     else add('year', false, `year ${query.year}, but catalogue says ${year}`, WEIGHTS.yearMismatch, true);
   }
-  const adjustment = evidence.reduce((sum, e) => sum + e.weight, 0);
   return {
     movieId: candidate.id,
     title: candidate.title,
     year,
-    confidence: round(Math.min(1, Math.max(0, titleScore * TITLE_BASE_FACTOR + adjustment))),
+    confidence: confidenceOf(titleScore, evidence),
     titleScore,
     evidence,
   };
@@ -137,36 +89,19 @@ export function decideMovieMatch(
   scored: ScoredMovieCandidate[],
   opts: { threshold: number },
 ): MovieMatchDecision {
-  const ranked = [...scored].sort(byRank);
-  if (ranked.length === 0)
-    return { kind: 'conflict', conflictType: 'no_match', candidates: [], decisive: null };
-  const contenders = ranked.filter((c) => c.titleScore >= AUTO_MATCH_MIN_TITLE_SCORE);
-  if (contenders.length === 0) {
-    return { kind: 'conflict', conflictType: 'low_confidence', candidates: ranked, decisive: null };
-  }
-  const top = Math.max(...contenders.map((c) => c.titleScore));
-  const sameTitle = contenders.filter((c) => c.titleScore >= top - TITLE_TIE_MARGIN);
-  if (sameTitle.length === 1) {
-    const only = sameTitle[0]!;
-    return only.confidence >= opts.threshold && !hasHardContradiction(only)
-      ? { kind: 'match', candidate: only }
-      : { kind: 'conflict', conflictType: 'low_confidence', candidates: ranked, decisive: null };
-  }
-  const byYear = sameTitle.filter(exactYear);
-  const winner =
-    byYear.length === 1 && byYear[0]!.confidence >= opts.threshold && !hasHardContradiction(byYear[0]!)
-      ? byYear[0]!
-      : null;
-  if (winner && sameTitle.every((c) => c === winner || yearContradicted(c))) {
-    return { kind: 'match', candidate: winner };
-  }
-  return { kind: 'conflict', conflictType: 'multiple_matches', candidates: ranked, decisive: winner };
+  return decideAmong(scored, opts.threshold, byRank, (sameTitle, ranked) => {
+    const byYear = sameTitle.filter(exactYear);
+    const winner =
+      byYear.length === 1 && byYear[0]!.confidence >= opts.threshold && !hasHardContradiction(byYear[0]!)
+        ? byYear[0]!
+        : null;
+    if (winner && sameTitle.every((c) => c === winner || yearContradicted(c))) {
+      return { kind: 'match', candidate: winner };
+    }
+    return { kind: 'conflict', conflictType: 'multiple_matches', candidates: ranked, decisive: winner };
+  });
 }
 
 function byRank(a: ScoredMovieCandidate, b: ScoredMovieCandidate): number {
   return rankContradictions(a, b) || b.confidence - a.confidence || a.movieId - b.movieId;
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

@@ -62,17 +62,3 @@ export class Batcher<In, Out> {
     );
   }
 }
-
-/** One batcher per owner (a database client) and kind: one group commit per process. */
-export function batcherFor<K extends object, In, Out>(
-  cache: WeakMap<K, Batcher<In, Out>>,
-  owner: K,
-  make: () => Batcher<In, Out>,
-): Batcher<In, Out> {
-  let b = cache.get(owner);
-  if (!b) {
-    b = make();
-    cache.set(owner, b);
-  }
-  return b;
-}

@@ -16,8 +16,14 @@ export type PrismaClientOptions = {
   connectionTimeoutMillis?: number;
 };
 
-/** The pg pool under each client made here: `preparedQuery` runs statements on it directly. */
-const pools = new WeakMap<Db, Pool>();
+/**
+ * The pg pool under a client made here, kept on the client itself (not in a module-level map):
+ * `preparedQuery` runs statements on it directly.
+ */
+const POOL = Symbol('plexhook.pgPool');
+// The client it was made for, too: a transaction client that forwarded the property must not
+// take the pool (its statements belong on the transaction's connection).
+type WithPool = { [POOL]?: { pool: Pool; owner: unknown } };
 
 export function createPrismaClient(url: string, options: PrismaClientOptions = {}): PrismaClient {
   const pool = new Pool({
@@ -30,23 +36,16 @@ export function createPrismaClient(url: string, options: PrismaClientOptions = {
   pool.on('error', () => undefined);
   // One pool for the client and preparedQuery; $disconnect ends it.
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
-  pools.set(db, pool);
+  (db as WithPool)[POOL] = { pool, owner: db };
   return db;
 }
 
-// Statement names by SQL text. Each name is prepared once per connection and kept by the server
-// for the connection's life, so only a bounded set of call sites may use preparedQuery (the
-// worker's hot path: a handful of statement shapes).
-const statementNames = new Map<string, string>();
-const MAX_PREPARED = 64;
-
-function statementName(text: string): string | undefined {
-  let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < MAX_PREPARED) {
-    name = `plexhook_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-    statementNames.set(text, name);
-  }
-  return name;
+// A statement's name is derived from its text, so it needs no registry: the same text gets the
+// same name on every connection, and another text another name. Each name is prepared once per
+// connection and kept by the server for the connection's life, so only packages/db's own hot-path
+// statements (a handful of fixed texts) go through preparedQuery.
+function statementName(text: string): string {
+  return `plexhook_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }
 
 /**
@@ -58,9 +57,9 @@ function statementName(text: string): string | undefined {
  * A transaction client, or a client not made by createPrismaClient, gets `$queryRaw` instead.
  */
 export async function preparedQuery<T>(db: DbOrTx, sql: Prisma.Sql): Promise<T[]> {
-  const pool = pools.get(db as Db);
-  if (!pool) return (db as Db).$queryRaw<T[]>(sql);
-  const name = statementName(sql.text);
-  const result = await pool.query({ ...(name ? { name } : {}), text: sql.text, values: sql.values });
+  const own = (db as WithPool)[POOL];
+  if (!own || own.owner !== db) return (db as Db).$queryRaw<T[]>(sql);
+  const { pool } = own;
+  const result = await pool.query({ name: statementName(sql.text), text: sql.text, values: sql.values });
   return result.rows as T[];
 }

@@ -1,11 +1,16 @@
+export * from './batcher';
 export * from './client';
 export * from './generated/client';
 export { diffMigrationsToSchema, dropDatabase, ensureDatabase, migrateDeploy } from './migrate/engine';
 export { DEFAULT_PATHS, REPO_ROOT } from './migrate/paths';
+export * from './repositories/candidates';
 export * from './repositories/catalog';
 export * from './repositories/conflicts';
+export * from './repositories/event-context';
+export * from './repositories/log-writes';
 export * from './repositories/mappings';
 export * from './repositories/secrets';
 export * from './repositories/stats';
 export * from './repositories/users';
 export * from './repositories/webhook-logs';
+export * from './worker-store';

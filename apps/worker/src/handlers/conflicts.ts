@@ -1,81 +1,52 @@
-import { Prisma } from '@plexhook/db';
+// Conflicts as handling sees them, in one place: a scrobble of an item with an open conflict is
+// held on it; a webhook that opens one (or joins one opened concurrently) is held on it too; and
+// holding races with resolving, settled here when the held row is written.
+import type { LogWrite } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import type { Outcome } from './outcome';
 
-/** What a conflict row needs besides its resolution; shows and movies alike. */
-export type ConflictDraft = Omit<Prisma.PlexConflictUncheckedCreateInput, 'potentialMatches'> & {
-  potentialMatches: unknown[];
-};
+/** Handles the webhook again on the mapping a resolution made (never held a second time). */
+export type IfResolved = () => Promise<Outcome>;
 
-/** A scrobble of an item whose conflict is still open is held on it, for replay on resolution. */
-export async function holdOnOpenConflict(
-  deps: WorkerDeps,
-  userId: number,
-  ratingKey: string,
-): Promise<Outcome | null> {
-  const open = await deps.db.plexConflict.findFirst({
-    where: { userId, plexRatingKey: ratingKey, resolved: false },
-    select: { id: true },
-  });
-  return open ? heldOn(open.id) : null;
-}
-
-export const heldOn = (conflictId: number): Outcome => ({
+export const heldOn = (conflictId: number, ifResolved: IfResolved): Outcome => ({
   status: 'success',
   action: 'conflict_pending',
   conflictId,
   message: `held on unresolved conflict ${conflictId}; replayed when it is resolved`,
+  ifResolved,
 });
 
 /** The log outcome of a webhook that opened a conflict, or joined one opened concurrently. */
-export function conflictOutcome(c: { conflictId: number; created: boolean }, what: string): Outcome {
-  if (!c.created) return heldOn(c.conflictId);
+export function conflictOutcome(
+  c: { conflictId: number; created: boolean },
+  what: string,
+  ifResolved: IfResolved,
+): Outcome {
+  if (!c.created) return heldOn(c.conflictId, ifResolved);
   return {
     status: 'success',
     action: 'conflict_created',
     conflictId: c.conflictId,
     message: `no unambiguous match for ${what}: conflict ${c.conflictId} opened`,
+    ifResolved,
   };
 }
 
-/** Opens the conflict, or joins the one another worker opened a moment ago. */
-export async function openConflict(
-  deps: WorkerDeps,
-  draft: ConflictDraft,
-): Promise<{ conflictId: number; created: boolean }> {
-  const data = { ...draft, potentialMatches: draft.potentialMatches as Prisma.InputJsonValue };
-  try {
-    const conflict = await deps.db.plexConflict.create({ data, select: { id: true } });
-    return { conflictId: conflict.id, created: true };
-  } catch (err) {
-    // P2002 on the partial unique index (one open conflict per user and rating key).
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const open = await deps.db.plexConflict.findFirst({
-        where: { userId: draft.userId, plexRatingKey: draft.plexRatingKey, resolved: false },
-        select: { id: true },
-      });
-      if (open) return { conflictId: open.id, created: false };
-    }
-    throw err;
-  }
-}
-
-/** auto_resolve with decisive evidence: the conflict is recorded already resolved, for the audit trail. */
-export async function recordAutoResolved(
-  deps: WorkerDeps,
-  draft: ConflictDraft,
-  resolvedTo: { resolvedTvshowId: number } | { resolvedMovieId: number },
-): Promise<number> {
-  const conflict = await deps.db.plexConflict.create({
-    data: {
-      ...draft,
-      potentialMatches: draft.potentialMatches as Prisma.InputJsonValue,
-      ...resolvedTo,
-      resolved: true,
-      resolutionAction: 'auto_resolved',
-      resolvedAt: new Date(),
-    },
-    select: { id: true },
-  });
-  return conflict.id;
+/**
+ * Writes a row held on a conflict. Resolving a conflict replays the rows held on it at its
+ * commit, so a row written after that commit would never be replayed: the write takes FOR SHARE
+ * on the conflict (it waits for a resolving transaction) and happens only while the conflict is
+ * open. If it was resolved meanwhile, the webhook is handled on the resolution's mapping instead
+ * (ifResolved) and that outcome is written. Returns the row's id (null: logged already) and the
+ * outcome it records.
+ */
+export async function recordHeld(
+  deps: Pick<WorkerDeps, 'store'>,
+  write: LogWrite,
+  ifResolved: IfResolved,
+): Promise<{ id: number | null; outcome: Outcome }> {
+  const held = await deps.store.writeHeldLog(write);
+  if (held !== 'resolved') return { id: held, outcome: write.outcome };
+  const outcome = await ifResolved();
+  return { id: await deps.store.writeLog({ ...write, outcome }), outcome };
 }

@@ -1,16 +1,11 @@
-import type { WebhookAction, WebhookStatus } from '@plexhook/db';
+import type { LoggedResult, WebhookAction } from '@plexhook/db';
 
-/** What handling one webhook decided; the processor turns it into the log row (and watch). */
-export type Outcome = {
-  status: WebhookStatus;
-  action: WebhookAction | null;
-  message?: string;
-  conflictId?: number;
-  /** Written in the same transaction as the log row, so a crash cannot mark without logging. */
-  episodeWatch?: { episodeId: number; watchedAt: Date };
-  /** Likewise for a movie scrobble. */
-  movieWatch?: { movieId: number; watchedAt: Date };
-};
+/**
+ * What handling one webhook decided; the processor turns it into the log row (and the watch, in
+ * the same statement). A scrobble held on a conflict also says what it becomes should the
+ * conflict turn out resolved by the time its row is written (conflicts.ts recordHeld).
+ */
+export type Outcome = LoggedResult & { ifResolved?: () => Promise<Outcome> };
 
 export const ignored = (action: WebhookAction, message: string): Outcome => ({
   status: 'ignored',

@@ -8,16 +8,23 @@ import {
   type ShowQuery,
   showQueryFromMetadata,
 } from '@plexhook/core';
-import { createPrismaClient, createUserWithSecret, type Db } from '@plexhook/db';
+import {
+  bestTitleHits,
+  createPrismaClient,
+  createUserWithSecret,
+  createWorkerStore,
+  type Db,
+  findTitleCandidates,
+  searchedTitles,
+} from '@plexhook/db';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
 import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { WorkerConfigSchema } from '../config';
 import type { WorkerDeps } from '../deps';
-import { resolveMovie } from './match-movie';
-import { findCandidates, resolveShow } from './match-show';
-import { bestTitleHits, searchedTitles } from './title-candidates';
+import { MOVIE, SHOW, type Subject } from './media-kinds';
+import { resolveMedia } from './resolve';
 
 let t: TestDb;
 let deps: WorkerDeps;
@@ -27,6 +34,7 @@ beforeAll(async () => {
   t = await createTestDb('titlecandidates');
   deps = {
     db: t.db,
+    store: createWorkerStore(t.db),
     // Matching never touches Redis.
     redis: undefined as unknown as WorkerDeps['redis'],
     logger: pino({ level: 'silent' }),
@@ -73,13 +81,15 @@ const showQuery = (grandparentTitle: string, aired = '2015-03-01'): ShowQuery =>
 
 let nextKey = 1;
 const settings = { threshold: 0.85, autoResolve: false };
-const ref = (title: string) => ({
-  userId,
-  ratingKey: `key-${nextKey++}`,
+const ref = (title: string): Subject => ({
+  key: `key-${nextKey++}`,
   guid: undefined,
   title,
   year: undefined,
+  label: title,
 });
+const resolveShow = (subject: Subject, query: ShowQuery) =>
+  resolveMedia(deps, SHOW, userId, subject, { ids: {}, query }, settings);
 
 test.each([
   'Star Trek',
@@ -92,8 +102,8 @@ test.each([
   '%s: the contenders are the head of the full list and hold every title that could be matched',
   async (title) => {
     const query = showQuery(title);
-    const contenders = await findCandidates(deps, query, 'contenders');
-    const full = await findCandidates(deps, query, 'full');
+    const contenders = await findTitleCandidates(t.db, 'show', query, 'contenders');
+    const full = await findTitleCandidates(t.db, 'show', query, 'full');
     const ids = (l: { id: number }[]) => l.map((c) => c.id);
     expect(ids(full.candidates).slice(0, contenders.candidates.length)).toEqual(ids(contenders.candidates));
     for (const c of full.candidates) {
@@ -135,7 +145,7 @@ test('the threshold holds for the statement only, and only when PostgreSQL count
 });
 
 test('a title that is only similar: a conflict listing the full list, as before', async () => {
-  const r = await resolveShow(deps, ref('Star Trek'), {}, showQuery('Star Trek'), settings);
+  const r = await resolveShow(ref('Star Trek'), showQuery('Star Trek'));
   expect(r.kind).toBe('conflict');
   const conflict = await t.db.plexConflict.findUniqueOrThrow({
     where: { id: (r as { conflictId: number }).conflictId },
@@ -151,7 +161,7 @@ test('a title that is only similar: a conflict listing the full list, as before'
 });
 
 test('two shows of the same title: multiple_matches, weaker titles still listed after them', async () => {
-  const r = await resolveShow(deps, ref('Kingdom'), {}, showQuery('Kingdom'), settings);
+  const r = await resolveShow(ref('Kingdom'), showQuery('Kingdom'));
   expect(r.kind).toBe('conflict');
   const conflict = await t.db.plexConflict.findUniqueOrThrow({
     where: { id: (r as { conflictId: number }).conflictId },
@@ -165,16 +175,10 @@ test('two shows of the same title: multiple_matches, weaker titles still listed 
 });
 
 test('a misspelt title close enough to match is still matched', async () => {
-  const r = await resolveShow(
-    deps,
-    ref('Breking Bad'),
-    {},
-    showQuery('Breking Bad (2008)', '2010-03-07'),
-    settings,
-  );
+  const r = await resolveShow(ref('Breking Bad'), showQuery('Breking Bad (2008)', '2010-03-07'));
   expect(r).toMatchObject({ kind: 'mapped', mapping: { matchMethod: 'title_year' } });
   const show = await t.db.tvShow.findUniqueOrThrow({
-    where: { id: (r as { mapping: { tvshowId: number } }).mapping.tvshowId },
+    where: { id: (r as { mapping: { targetId: number } }).mapping.targetId },
   });
   expect(show.title).toBe('Breaking Bad');
 });
@@ -183,7 +187,7 @@ test('movies: a conflict lists the full list too', async () => {
   const query = movieQueryFromMetadata(
     buildPlexPayload({ Metadata: { type: 'movie', title: 'Dun', Guid: [] } }).Metadata!,
   );
-  const r = await resolveMovie(deps, ref('Dun'), {}, query, settings);
+  const r = await resolveMedia(deps, MOVIE, userId, ref('Dun'), { ids: {}, query }, settings);
   expect(r.kind).toBe('conflict');
   const conflict = await t.db.plexConflict.findUniqueOrThrow({
     where: { id: (r as { conflictId: number }).conflictId },

@@ -5,34 +5,27 @@
 // 30 days (removeOnFail), and ordered by when each job failed, so a sweep from a cursor finds
 // every job that failed since the last complete sweep. The write is `ON CONFLICT (job_id) DO
 // NOTHING`: a job that did log its failure, or a second sweep, writes nothing.
-import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
-import type { Db } from '@plexhook/db';
+import { parsePlexPayload, plexRawSummary, plexSummary, sanitizeJson } from '@plexhook/core';
+import type { LogWrite, WorkerStore } from '@plexhook/db';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { describeItem, logRatingKey } from '../handlers/handle-plex-event';
-import { insertLogSql, type LogWrite } from './log-writer';
 
 /** Clock skew between workers and jobs failing while a sweep runs: re-read this far back. */
 const CURSOR_MARGIN_MS = 10 * 60_000;
 const PAGE = 500;
 
-type Deps = { db: Db; redis: Redis; logger: Logger; queue: Queue; prefix: string };
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
+type Deps = { store: WorkerStore; redis: Redis; logger: Logger; queue: Queue; prefix: string };
 
 /** The failed row of one job, from what Redis kept of it. */
-async function failedWrite(db: Db, job: Job): Promise<LogWrite> {
+async function failedWrite(store: WorkerStore, job: Job): Promise<LogWrite> {
   const data = (job.data ?? {}) as { userId?: unknown; receivedAt?: unknown; payload?: unknown };
-  const userId = typeof data.userId === 'number' && Number.isSafeInteger(data.userId) ? data.userId : null;
+  const userId = typeof data.userId === 'number' ? data.userId : null;
   // A user deleted since (or a malformed job) is logged without one rather than not at all.
-  const userExists =
-    userId !== null && userId <= 2_147_483_647 && (await db.user.count({ where: { id: userId } })) > 0;
+  const userExists = userId !== null && (await store.userExists(userId));
+  // Whatever put the job in the queue, its row must be writable: cleaned here.
   const payload = sanitizeJson(data.payload);
   const parsed = parsePlexPayload(payload);
-  const raw = (payload ?? {}) as { event?: unknown };
   const receivedAt =
     typeof data.receivedAt === 'string' ? new Date(data.receivedAt) : new Date(job.timestamp);
   const reason = job.failedReason || 'unknown reason';
@@ -46,9 +39,9 @@ async function failedWrite(db: Db, job: Job): Promise<LogWrite> {
       action: null,
       message: `job failed after ${job.attemptsMade} attempt(s), ${job.stalledCounter} stall(s): ${reason}`,
     },
-    eventType: parsed.ok ? parsed.payload.event : str(raw.event),
-    plexRatingKey: parsed.ok ? logRatingKey(parsed.payload.Metadata) : null,
-    plexTitle: parsed.ok ? describeItem(parsed.payload.Metadata) : null,
+    eventType: parsed.ok ? parsed.payload.event : plexRawSummary(payload).eventType,
+    itemKey: parsed.ok ? plexSummary(parsed.payload.Metadata).key : null,
+    itemTitle: parsed.ok ? plexSummary(parsed.payload.Metadata).label : null,
     durationMs: 0,
   };
 }
@@ -77,22 +70,16 @@ export function createDeadLetterSweep(deps: Deps, intervalMs: number): DeadLette
         last = Number(page[i + 1]);
       }
       if (ids.length === 0) break;
-      const logged = await deps.db.plexWebhookLog.findMany({
-        where: { jobId: { in: ids } },
-        select: { jobId: true },
-      });
-      const done = new Set(logged.map((l) => l.jobId));
+      const done = await deps.store.loggedJobIds(ids);
       for (const id of ids) {
         if (done.has(id)) continue;
         const job = await Job.fromId(deps.queue, id);
         if (!job) continue; // removed meanwhile (retention, or retried and completed)
-        const [row] = await deps.db.$queryRaw<{ id: number }[]>(
-          insertLogSql(await failedWrite(deps.db, job)),
-        );
-        if (row) {
+        const logId = await deps.store.writeLogAlone(await failedWrite(deps.store, job));
+        if (logId !== null) {
           written++;
           deps.logger.warn(
-            { jobId: id, logId: row.id, reason: job.failedReason },
+            { jobId: id, logId, reason: job.failedReason },
             'failed job logged from the dead-letter',
           );
         }

@@ -1,37 +1,18 @@
-import { parsePlexPayload, sanitizeJson } from '@plexhook/core';
+// The processor of a Plex webhook job, as a straight line: parse (the job, then Plex's payload
+// into a source-neutral watch event) -> read the event's context once -> handle -> record the
+// outcome as one log row (and the watch with it).
+import { parsePlexPayload, plexRawSummary, plexWatchEvent, sanitizeJson } from '@plexhook/core';
+import type { LoggedOutcome, LogWrite } from '@plexhook/db';
 import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
-import { type EventContext, loadEventContext } from '../handlers/event-context';
-import { describeItem, handlePlexEvent, logRatingKey } from '../handlers/handle-plex-event';
+import { recordHeld } from '../handlers/conflicts';
+import { contextKeys, handleWatchEvent } from '../handlers/handle-watch-event';
 import type { Outcome } from '../handlers/outcome';
 import { isDatabaseUnavailable } from '../health';
-import { insertLogSql, type LogWrite, logWriterFor } from './log-writer';
 
-type LogContext = {
-  jobId: string;
-  userId: number | null;
-  receivedAt: Date;
-  payload: unknown;
-  started: number;
-};
-
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
-}
-
-/** Best-effort fields for the log row, read from the raw payload (it may not have parsed). */
-function rawFields(payload: unknown) {
-  const p = (payload ?? {}) as { event?: unknown; Metadata?: Record<string, unknown> };
-  const m = p.Metadata && typeof p.Metadata === 'object' ? p.Metadata : undefined;
-  const key = m?.type === 'episode' ? m?.grandparentRatingKey : m?.ratingKey;
-  return {
-    eventType: str(p.event),
-    plexRatingKey: typeof key === 'number' ? String(key) : str(key),
-  };
-}
-
-type LoggedItem = { plexRatingKey: string | null; plexTitle: string | null; eventType: string | null };
+/** The log row of this job, but for the outcome. */
+type LogDraft = Omit<LogWrite, 'outcome' | 'durationMs'> & { started: number };
 
 /**
  * Writes the one log row for this job, and the watch in the same statement. The unique job_id
@@ -40,58 +21,25 @@ type LoggedItem = { plexRatingKey: string | null; plexTitle: string | null; even
  */
 async function recordOutcome(
   deps: WorkerDeps,
-  ctx: LogContext,
+  draft: LogDraft,
   outcome: Outcome,
-  item: LoggedItem,
 ): Promise<PlexWebhookResult> {
-  const write: LogWrite = {
-    jobId: ctx.jobId,
-    userId: ctx.userId,
-    receivedAt: ctx.receivedAt,
-    payload: ctx.payload,
-    outcome,
-    ...item,
-    durationMs: Math.round(performance.now() - ctx.started),
-  };
-  let id: number | null;
-  if (
-    outcome.conflictId &&
-    (outcome.action === 'conflict_pending' || outcome.action === 'conflict_created')
-  ) {
-    id = await deps.db.$transaction(async (tx) => {
-      // Holding a scrobble on a conflict races with its resolution, which replays the rows held
-      // at commit time. FOR SHARE waits for a resolving transaction; if it resolved the
-      // conflict meanwhile, this row would never be replayed, so handle the webhook again.
-      const [conflict] = await tx.$queryRaw<{ resolved: boolean }[]>`
-        SELECT resolved FROM plex_conflicts WHERE id = ${outcome.conflictId} FOR SHARE`;
-      if (conflict?.resolved) throw new ConflictResolvedMeanwhile();
-      const [row] = await tx.$queryRaw<{ id: number }[]>(insertLogSql(write));
-      return row?.id ?? null;
-    });
-  } else {
-    // Concurrent jobs share one statement here (group commit): see LogWriter.
-    id = await logWriterFor(deps.db).submit(write);
-  }
+  const { started, ...row } = draft;
+  const write: LogWrite = { ...row, outcome, durationMs: Math.round(performance.now() - started) };
+  // Concurrent jobs share one statement (group commit); a row held on a conflict races with its
+  // resolution, settled in conflicts.ts.
+  const { id, outcome: recorded } = outcome.ifResolved
+    ? await recordHeld(deps, write, outcome.ifResolved)
+    : { id: await deps.store.writeLog(write), outcome };
   if (id !== null)
-    return { logId: id, status: outcome.status, action: outcome.action, message: outcome.message };
+    return { logId: id, status: recorded.status, action: recorded.action, message: recorded.message };
   // Nothing inserted: another run of this job logged it first. Answer with what it recorded.
-  const existing = await deps.db.plexWebhookLog.findUnique({ where: { jobId: ctx.jobId } });
+  const existing = await deps.store.findLoggedOutcome(draft.jobId);
   if (existing) return fromLog(existing);
-  throw new Error(`job ${ctx.jobId}: its log row was neither inserted nor found`);
+  throw new Error(`job ${draft.jobId}: its log row was neither inserted nor found`);
 }
 
-class ConflictResolvedMeanwhile extends Error {
-  constructor() {
-    super('the conflict was resolved while this webhook was being held on it');
-  }
-}
-
-function fromLog(log: {
-  id: number;
-  status: string;
-  actionTaken: string | null;
-  errorMessage: string | null;
-}) {
+function fromLog(log: LoggedOutcome): PlexWebhookResult {
   return {
     logId: log.id,
     status: log.status,
@@ -126,7 +74,43 @@ export async function runPlexEventJob(
   }
 }
 
-/** parse -> handlePlexEvent -> record. Throws only to retry (transient) or to fail a bad job. */
+/**
+ * A job that cannot be handled (malformed, or taken over from dying workers too often) is
+ * logged `failed` from what it holds, and fails at once without a retry. It did not come
+ * through the job schema, so its payload is cleaned here (PostgreSQL stores no NUL).
+ */
+async function failUnhandled(
+  deps: WorkerDeps,
+  job: Job,
+  jobId: string,
+  started: number,
+  message: string,
+  receivedAt: Date,
+): Promise<never> {
+  const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown };
+  const payload = sanitizeJson(raw.payload);
+  const userId = typeof raw.userId === 'number' ? raw.userId : null;
+  // A user deleted since (or a malformed id) is logged without one rather than not at all.
+  const known = userId !== null && (await deps.store.userExists(userId));
+  const { eventType, key } = plexRawSummary(payload);
+  await recordOutcome(
+    deps,
+    {
+      jobId,
+      userId: known ? userId : null,
+      receivedAt,
+      payload,
+      eventType,
+      itemKey: key,
+      itemTitle: null,
+      started,
+    },
+    { status: 'failed', action: null, message },
+  );
+  throw new UnrecoverableError(message);
+}
+
+/** parse -> handle -> record. Throws only to retry (transient) or to fail a bad job. */
 export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<PlexWebhookResult> {
   const started = performance.now();
   const jobId = job.id ?? `anonymous-${job.timestamp}`;
@@ -135,101 +119,58 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
   // is where it ends): a job that kills its worker must not crash-loop every worker. Logged as
   // failed, retryable from the page.
   if (job.stalledCounter > deps.config.WORKER_MAX_STALLS) {
-    const message = `the worker processing this webhook stopped ${job.stalledCounter} times (killed, or blocked past its lock)`;
-    const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown; receivedAt?: unknown };
-    const payload = sanitizeJson(raw.payload);
-    const userId = typeof raw.userId === 'number' && Number.isSafeInteger(raw.userId) ? raw.userId : null;
-    const userExists =
-      userId !== null && userId <= 2_147_483_647 && (await deps.db.user.count({ where: { id: userId } })) > 0;
-    const receivedAt =
-      typeof raw.receivedAt === 'string' ? new Date(raw.receivedAt) : new Date(job.timestamp);
-    await recordOutcome(
+    const given = (job.data as { receivedAt?: unknown } | undefined)?.receivedAt;
+    const receivedAt = typeof given === 'string' ? new Date(given) : new Date(job.timestamp);
+    return failUnhandled(
       deps,
-      {
-        jobId,
-        userId: userExists ? userId : null,
-        receivedAt: Number.isNaN(receivedAt.getTime()) ? new Date(job.timestamp) : receivedAt,
-        payload,
-        started,
-      },
-      { status: 'failed', action: null, message },
-      { ...rawFields(payload), plexTitle: null },
+      job,
+      jobId,
+      started,
+      `the worker processing this webhook stopped ${job.stalledCounter} times (killed, or blocked past its lock)`,
+      Number.isNaN(receivedAt.getTime()) ? new Date(job.timestamp) : receivedAt,
     );
-    throw new UnrecoverableError(message);
   }
 
+  // Parse. Ingest validated and cleaned the payload before it enqueued the job (so did the
+  // dashboard's replay, from a stored row): the job schema is checked, the payload not cleaned
+  // again.
   const data = PlexWebhookJobSchema.safeParse(job.data);
   if (!data.success) {
-    const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown };
-    const userId = typeof raw.userId === 'number' ? raw.userId : null;
-    const userExists = userId !== null && (await deps.db.user.count({ where: { id: userId } })) > 0;
-    const ctx = {
-      jobId,
-      userId: userExists ? userId : null,
-      receivedAt: new Date(),
-      payload: sanitizeJson(raw.payload),
-      started,
-    };
     const message = `malformed job: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-    await recordOutcome(
-      deps,
-      ctx,
-      { status: 'failed', action: null, message },
-      {
-        ...rawFields(raw.payload),
-        plexTitle: null,
-      },
-    );
-    throw new UnrecoverableError(message);
+    return failUnhandled(deps, job, jobId, started, message, new Date());
   }
-
-  const { userId, receivedAt, replayOfLogId } = data.data;
-  // Ingest already cleans payloads; a job from elsewhere (an old spool, a manual add) may not be.
-  const rawPayload = sanitizeJson(data.data.payload);
-  const ctx: LogContext = { jobId, userId, receivedAt: new Date(receivedAt), payload: rawPayload, started };
-  const parsed = parsePlexPayload(rawPayload);
+  const { userId, payload, replayOfLogId } = data.data;
+  const receivedAt = new Date(data.data.receivedAt);
+  const base = { jobId, userId, receivedAt, payload, started };
+  const parsed = parsePlexPayload(payload);
   if (!parsed.ok) {
     // A payload that can never succeed: logged as failed at once, never retried.
+    const { eventType, key } = plexRawSummary(payload);
     return recordOutcome(
       deps,
-      ctx,
+      { ...base, eventType, itemKey: key, itemTitle: null },
       { status: 'failed', action: null, message: `invalid payload: ${parsed.error}` },
-      {
-        ...rawFields(rawPayload),
-        plexTitle: null,
-      },
     );
   }
-  const item = {
-    eventType: parsed.payload.event,
-    plexRatingKey: logRatingKey(parsed.payload.Metadata),
-    plexTitle: describeItem(parsed.payload.Metadata),
+  const event = plexWatchEvent(parsed.payload, { userId, receivedAt });
+  const draft: LogDraft = {
+    ...base,
+    eventType: event.sourceEvent,
+    itemKey: event.summary.key,
+    itemTitle: event.summary.label,
   };
 
   try {
-    const event = {
-      jobId,
-      userId,
-      receivedAt: ctx.receivedAt,
-      payload: parsed.payload,
-      isReplay: replayOfLogId !== undefined,
-    };
     // One statement reads the log row of an earlier run, the config, the mapping and the episode.
-    let context: EventContext | undefined = await loadEventContext(deps, jobId, userId, parsed.payload);
+    const context = await deps.store.readContext(contextKeys(jobId, event));
     // Already handled (the worker died between commit and ack): answer with what was recorded,
     // before doing any of the work (a Plex server lookup, a conflict) a second time.
     if (context.done) return fromLog(context.done);
-    // Twice at most: a conflict resolved under us leaves a mapping for the second pass.
-    for (let pass = 1; ; pass++) {
-      const outcome = await handlePlexEvent(deps, event, context);
-      // A second pass reads everything again: the resolution changed it.
-      context = undefined;
-      try {
-        return await recordOutcome(deps, ctx, outcome, item);
-      } catch (err) {
-        if (!(err instanceof ConflictResolvedMeanwhile) || pass >= 3) throw err;
-      }
-    }
+    const outcome = await handleWatchEvent(deps, event, context, {
+      jobId,
+      isReplay: replayOfLogId !== undefined,
+    });
+    return await recordOutcome(deps, draft, outcome);
   } catch (err) {
     // The database is away: runPlexEventJob puts the job back without spending an attempt.
     if (isDatabaseUnavailable(err)) throw err;
@@ -243,7 +184,7 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
     // Retries exhausted: the failure itself is the record. Should this write fail, the job
     // still ends in BullMQ's failed set, and the dead-letter sweep writes the row later.
     deps.logger.error({ jobId, err: message }, 'webhook failed, retries exhausted');
-    await recordOutcome(deps, ctx, { status: 'failed', action: null, message }, item);
+    await recordOutcome(deps, draft, { status: 'failed', action: null, message });
     throw permanent ? new UnrecoverableError(message) : err;
   }
 }

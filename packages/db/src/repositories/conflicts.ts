@@ -1,10 +1,11 @@
 import type { DbOrTx } from '../client';
-import type {
-  MediaType,
-  PlexConflict,
-  PlexWebhookLog,
-  ResolutionAction,
-  WebhookAction,
+import {
+  type MediaType,
+  type PlexConflict,
+  type PlexWebhookLog,
+  Prisma,
+  type ResolutionAction,
+  type WebhookAction,
 } from '../generated/client';
 
 /** Log rows whose scrobble waits on a conflict; resolving the conflict replays them. */
@@ -94,4 +95,74 @@ export async function releaseHeldWebhooks(
     data: action === 'ignored_show' ? { actionTaken: action, status: 'ignored' } : { actionTaken: action },
   });
   return updated.count;
+}
+
+// What the worker writes and reads of conflicts while handling a scrobble.
+
+/** A conflict row as the worker opens it; shows and movies alike (media_type says which). */
+export type ConflictDraft = {
+  userId: number;
+  plexRatingKey: string;
+  plexGuid: string | null;
+  plexTitle: string;
+  plexYear: number | null;
+  mediaType: MediaType;
+  conflictType: PlexConflict['conflictType'];
+  /** Ranked candidates with their evidence (jsonb). */
+  potentialMatches: unknown[];
+};
+
+/** The open conflict of a source item for a user, if any (any kind: rating keys are unique). */
+export async function findOpenConflictId(
+  db: DbOrTx,
+  userId: number,
+  plexRatingKey: string,
+): Promise<number | null> {
+  const open = await db.plexConflict.findFirst({
+    where: { userId, plexRatingKey, resolved: false },
+    select: { id: true },
+  });
+  return open?.id ?? null;
+}
+
+const draftData = (draft: ConflictDraft) => ({
+  ...draft,
+  potentialMatches: draft.potentialMatches as Prisma.InputJsonValue,
+});
+
+/** Opens the conflict, or joins the one another worker opened a moment ago. */
+export async function openConflict(
+  db: DbOrTx,
+  draft: ConflictDraft,
+): Promise<{ conflictId: number; created: boolean }> {
+  try {
+    const conflict = await db.plexConflict.create({ data: draftData(draft), select: { id: true } });
+    return { conflictId: conflict.id, created: true };
+  } catch (err) {
+    // P2002 on the partial unique index (one open conflict per user and rating key).
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      const open = await findOpenConflictId(db, draft.userId, draft.plexRatingKey);
+      if (open !== null) return { conflictId: open, created: false };
+    }
+    throw err;
+  }
+}
+
+/** auto_resolve with decisive evidence: the conflict is recorded already resolved, for the audit trail. */
+export async function recordAutoResolvedConflict(
+  db: DbOrTx,
+  draft: ConflictDraft,
+  targetId: number,
+): Promise<number> {
+  const conflict = await db.plexConflict.create({
+    data: {
+      ...draftData(draft),
+      ...(draft.mediaType === 'movie' ? { resolvedMovieId: targetId } : { resolvedTvshowId: targetId }),
+      resolved: true,
+      resolutionAction: 'auto_resolved',
+      resolvedAt: new Date(),
+    },
+    select: { id: true },
+  });
+  return conflict.id;
 }

@@ -1,17 +1,20 @@
-import { createUserWithSecret } from '@plexhook/db';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
-import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
-import { contextReaderFor, type EventContext, loadEventContext } from './event-context';
+import { type ContextKeys, createEventContextReader, type EventContext } from './event-context';
+import { createUserWithSecret } from './users';
 
 let t: TestDb;
 let alice: number;
 let bob: number; // a user without plex_config
 
-const episode = (showKey: string, season: number, index: number) =>
-  buildPlexPayload({ Metadata: { grandparentRatingKey: showKey, parentIndex: season, index } });
-const movie = (ratingKey: string) =>
-  buildPlexPayload({ Metadata: { type: 'movie', ratingKey, librarySectionType: 'movie', title: 'Heat' } });
+// The keys the worker reads a scrobble's context by (its contextKeys, from the watch event).
+type Keys = Omit<ContextKeys, 'jobId' | 'userId'>;
+const episode = (showKey: string, season: number, index: number): Keys => ({
+  mediaType: 'show',
+  key: showKey,
+  episodeAt: { season, number: index },
+});
+const movie = (ratingKey: string): Keys => ({ mediaType: 'movie', key: ratingKey, episodeAt: null });
 
 beforeAll(async () => {
   t = await createTestDb('eventctx');
@@ -47,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 // A function: the users exist only once beforeAll has run.
-const cases = (): [string, number, ReturnType<typeof buildPlexPayload>][] => [
+const cases = (): [string, number, Keys][] => [
   ['mapped episode', alice, episode('500', 1, 2)],
   ['episode not in the catalogue', alice, episode('500', 9, 9)],
   ['ignored show', alice, episode('501', 1, 1)],
@@ -60,16 +63,15 @@ const cases = (): [string, number, ReturnType<typeof buildPlexPayload>][] => [
 const jobId = (name: string) => (name === 'a job logged before' ? 'done-1' : `job-${name}`);
 
 test('batched context reads give each event exactly what it reads alone', async () => {
+  const reader = createEventContextReader(t.db);
+  const read = (name: string, userId: number, keys: Keys) =>
+    reader.read({ jobId: jobId(name), userId, ...keys });
   // Alone: one awaited read at a time never shares a statement.
   const alone: EventContext[] = [];
-  for (const [name, user, payload] of cases())
-    alone.push(await loadEventContext(t, jobId(name), user, payload));
+  for (const [name, user, keys] of cases()) alone.push(await read(name, user, keys));
 
-  const reader = contextReaderFor(t.db);
   const before = { ...reader.stats };
-  const together = await Promise.all(
-    cases().map(([name, user, payload]) => loadEventContext(t, jobId(name), user, payload)),
-  );
+  const together = await Promise.all(cases().map(([name, user, keys]) => read(name, user, keys)));
   // At most the first read went out alone; the rest waited for it and shared one statement.
   expect(reader.stats.requests - before.requests).toBe(cases().length);
   expect(reader.stats.statements - before.statements).toBeLessThanOrEqual(2);
@@ -83,17 +85,17 @@ test('batched context reads give each event exactly what it reads alone', async 
     episodeId: expect.any(Number),
   });
   expect(byName['episode not in the catalogue']).toMatchObject({
-    showMapping: { syncEnabled: true },
+    mapping: { syncEnabled: true },
     episodeId: null,
   });
-  expect(byName['ignored show']).toMatchObject({ showMapping: { tvshowId: null, syncEnabled: false } });
-  expect(byName['unmapped show']).toMatchObject({ showMapping: null, config: { enabled: true } });
+  expect(byName['ignored show']).toMatchObject({ mapping: { targetId: null, syncEnabled: false } });
+  expect(byName['unmapped show']).toMatchObject({ mapping: null, config: { enabled: true } });
   expect(byName['mapped movie']).toMatchObject({
-    movieMapping: { movieId: expect.any(Number), syncEnabled: true },
+    mapping: { targetId: expect.any(Number), syncEnabled: true },
   });
-  expect(byName['user without config']).toMatchObject({ config: null, showMapping: null });
+  expect(byName['user without config']).toMatchObject({ config: null, mapping: null });
   expect(byName['a job logged before']).toMatchObject({
     done: { status: 'success', actionTaken: 'episode_marked' },
   });
-  expect(byName['season out of int range']).toMatchObject({ episodeAt: null, episodeId: null });
+  expect(byName['season out of int range']).toMatchObject({ keys: { episodeAt: null }, episodeId: null });
 });

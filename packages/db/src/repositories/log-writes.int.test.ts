@@ -1,7 +1,6 @@
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
-import type { Outcome } from '../handlers/outcome';
-import { createLogWriter, type LogWrite } from './log-writer';
+import { createLogWriter, type LoggedResult, type LogWrite } from './log-writes';
 
 let t: TestDb;
 let userId: number;
@@ -18,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 let n = 0;
-function write(outcome: Partial<Outcome> = {}, overrides: Partial<LogWrite> = {}): LogWrite {
+function write(outcome: Partial<LoggedResult> = {}, overrides: Partial<LogWrite> = {}): LogWrite {
   n++;
   return {
     jobId: `job-${n}`,
@@ -28,8 +27,8 @@ function write(outcome: Partial<Outcome> = {}, overrides: Partial<LogWrite> = {}
     payload: { event: 'media.scrobble', n, title: 'A "quoted" \\ {braced}, 東京' },
     outcome: { status: 'success', action: 'episode_marked', ...outcome },
     eventType: 'media.scrobble',
-    plexRatingKey: String(1000 + n),
-    plexTitle: `Show S01E0${n}`,
+    itemKey: String(1000 + n),
+    itemTitle: `Show S01E0${n}`,
     durationMs: 3,
     ...overrides,
   };
@@ -39,8 +38,8 @@ test('concurrent writes share statements, and every row and watch is written as 
   const writer = createLogWriter(t.db);
   const watchedAt = new Date('2026-11-27T09:59:00.000Z');
   const writes = [
-    ...Array.from({ length: 20 }, () => write({ episodeWatch: { episodeId, watchedAt } })),
-    write({ action: 'movie_marked', movieWatch: { movieId, watchedAt } }),
+    ...Array.from({ length: 20 }, () => write({ watch: { kind: 'episode', itemId: episodeId, watchedAt } })),
+    write({ action: 'movie_marked', watch: { kind: 'movie', itemId: movieId, watchedAt } }),
     write({ status: 'ignored', action: 'ignored_event', message: 'not a scrobble' }),
     write({ status: 'failed', action: null, message: 'malformed job' }, { userId: null, payload: null }),
   ];
@@ -63,8 +62,8 @@ test('concurrent writes share statements, and every row and watch is written as 
     expect(log).toMatchObject({
       userId: w.userId,
       eventType: 'media.scrobble',
-      plexRatingKey: w.plexRatingKey,
-      plexTitle: w.plexTitle,
+      plexRatingKey: w.itemKey,
+      plexTitle: w.itemTitle,
       status: w.outcome.status,
       actionTaken: w.outcome.action,
       errorMessage: w.outcome.message ?? null,
@@ -87,7 +86,7 @@ test('concurrent writes share statements, and every row and watch is written as 
 test('a job already logged gets null and writes no second watch, in a batch as alone', async () => {
   const writer = createLogWriter(t.db);
   const watchedAt = new Date();
-  const first = write({ episodeWatch: { episodeId, watchedAt } });
+  const first = write({ watch: { kind: 'episode', itemId: episodeId, watchedAt } });
   expect(await writer.submit(first)).toEqual(expect.any(Number));
   const again = await Promise.all([
     writer.submit(write()), // opens a statement, so the next three share one
@@ -105,8 +104,8 @@ test('a job already logged gets null and writes no second watch, in a batch as a
 test('one bad row fails only its own job: the batch falls back to one statement per job', async () => {
   const writer = createLogWriter(t.db);
   const watchedAt = new Date();
-  const good = [write(), write({ episodeWatch: { episodeId, watchedAt } }), write()];
-  const bad = write({ episodeWatch: { episodeId: 999_999, watchedAt } }); // no such episode
+  const good = [write(), write({ watch: { kind: 'episode', itemId: episodeId, watchedAt } }), write()];
+  const bad = write({ watch: { kind: 'episode', itemId: 999_999, watchedAt } }); // no such episode
   const results = await Promise.allSettled([
     writer.submit(good[0]!),
     writer.submit(good[1]!),

@@ -30,6 +30,12 @@ export type MappingItem = ShowMappingItem | MovieMappingItem;
 export type MappingWithShow = ShowMappingItem;
 
 const DEFAULT_LIMIT = 100;
+/** Each table's target column, and what a listed mapping carries of its target. */
+const TARGET = { show: 'tvshowId', movie: 'movieId' } as const;
+const TARGET_INCLUDE = {
+  show: { tvshow: { select: { id: true, title: true, showStartDate: true } } },
+  movie: { movie: { select: { id: true, title: true, year: true } } },
+} as const;
 const newestFirst = [{ updatedAt: 'desc' as const }, { id: 'desc' as const }];
 
 /**
@@ -46,23 +52,16 @@ export async function listMappings(db: DbOrTx, query: ListMappingsQuery = {}): P
   // offset + limit rows of each.
   const page = both ? { take: offset + limit, skip: 0 } : { take: limit, skip: offset };
 
+  const read = (mediaType: MediaType, targetId: number | undefined) =>
+    table(db, mediaType).findMany({
+      where: { userId: query.userId, [TARGET[mediaType]]: targetId },
+      orderBy: newestFirst,
+      ...page,
+      include: TARGET_INCLUDE[mediaType],
+    }) as Promise<unknown[]>;
   const [shows, movies] = await Promise.all([
-    wantShows
-      ? db.plexShowMapping.findMany({
-          where: { userId: query.userId, tvshowId: query.tvshowId },
-          orderBy: newestFirst,
-          ...page,
-          include: { tvshow: { select: { id: true, title: true, showStartDate: true } } },
-        })
-      : [],
-    wantMovies
-      ? db.plexMovieMapping.findMany({
-          where: { userId: query.userId, movieId: query.movieId },
-          orderBy: newestFirst,
-          ...page,
-          include: { movie: { select: { id: true, title: true, year: true } } },
-        })
-      : [],
+    wantShows ? (read('show', query.tvshowId) as Promise<Omit<ShowMappingItem, 'mediaType'>[]>) : [],
+    wantMovies ? (read('movie', query.movieId) as Promise<Omit<MovieMappingItem, 'mediaType'>[]>) : [],
   ]);
   const items: MappingItem[] = [
     ...shows.map((m) => ({ ...m, mediaType: 'show' as const })),
@@ -91,14 +90,11 @@ export async function getMovieMapping(db: DbOrTx, id: number): Promise<PlexMovie
  * again. Show and movie mapping ids are separate sequences: say which one.
  */
 export async function deleteMapping(db: DbOrTx, id: number, mediaType: MediaType = 'show'): Promise<boolean> {
-  const deleted =
-    mediaType === 'movie'
-      ? await db.plexMovieMapping.deleteMany({ where: { id } })
-      : await db.plexShowMapping.deleteMany({ where: { id } });
+  const deleted = await table(db, mediaType).deleteMany({ where: { id } });
   return deleted.count === 1;
 }
 
-type MappingFields = {
+export type MappingFields = {
   userId: number;
   plexRatingKey: string;
   plexGuid: string | null;
@@ -125,28 +121,71 @@ export type MovieMappingInput = MappingFields & {
  */
 export type OnExistingMapping = 'replace' | 'keep';
 
-/** One mapping per (user, Plex rating key). */
-export async function upsertMapping(
-  db: DbOrTx,
-  input: MappingInput,
-  onExisting: OnExistingMapping = 'replace',
-): Promise<PlexShowMapping> {
-  const { userId, plexRatingKey, ...rest } = input;
-  return db.plexShowMapping.upsert({
-    where: { userId_plexRatingKey: { userId, plexRatingKey } },
-    create: input,
-    update: onExisting === 'replace' ? rest : {},
-  });
-}
-
-/** Like upsertMapping, for a Plex movie (its own rating key). */
-export async function upsertMovieMapping(
+/** One mapping per (user, Plex rating key); upsertMovieMapping for a Plex movie (its own key). */
+export const upsertMapping = (db: DbOrTx, input: MappingInput, onExisting: OnExistingMapping = 'replace') =>
+  upsert(db, 'show', input, onExisting) as Promise<PlexShowMapping>;
+export const upsertMovieMapping = (
   db: DbOrTx,
   input: MovieMappingInput,
   onExisting: OnExistingMapping = 'replace',
-): Promise<PlexMovieMapping> {
+) => upsert(db, 'movie', input, onExisting) as Promise<PlexMovieMapping>;
+
+/** What a mapping is read for while handling a scrobble: its target and whether it syncs. */
+export type MappingTarget = { targetId: number | null; syncEnabled: boolean };
+
+const toTarget = (m: { tvshowId?: number | null; movieId?: number | null; syncEnabled: boolean }) => ({
+  targetId: m.tvshowId ?? m.movieId ?? null,
+  syncEnabled: m.syncEnabled,
+});
+
+/** The mapping of a source item of this kind for a user, or null. */
+export async function findMappingTarget(
+  db: DbOrTx,
+  mediaType: MediaType,
+  userId: number,
+  plexRatingKey: string,
+): Promise<MappingTarget | null> {
+  const m = await table(db, mediaType).findUnique({
+    where: { userId_plexRatingKey: { userId, plexRatingKey } },
+  });
+  return m ? toTarget(m) : null;
+}
+
+/**
+ * The worker's automatic mapping of a source item to a catalogue entry; if one exists already (a
+ * concurrent worker, or a person a moment ago), it is kept and returned.
+ */
+export async function saveMatchedMapping(
+  db: DbOrTx,
+  mediaType: MediaType,
+  fields: MappingFields,
+  targetId: number,
+): Promise<MappingTarget & { matchMethod: MatchMethod; matchConfidence: number }> {
+  const input = mediaType === 'movie' ? { ...fields, movieId: targetId } : { ...fields, tvshowId: targetId };
+  const saved = await upsert(db, mediaType, input, 'keep');
+  return { ...toTarget(saved), matchMethod: saved.matchMethod, matchConfidence: saved.matchConfidence };
+}
+
+// The two tables have the same shape but for their target column; one delegate serves both.
+type Delegate = {
+  findMany(args: object): Promise<unknown[]>;
+  upsert(args: object): Promise<PlexShowMapping | PlexMovieMapping>;
+  findUnique(args: object): Promise<PlexShowMapping | PlexMovieMapping | null>;
+  deleteMany(args: object): Promise<{ count: number }>;
+};
+
+function table(db: DbOrTx, mediaType: MediaType): Delegate {
+  return (mediaType === 'movie' ? db.plexMovieMapping : db.plexShowMapping) as unknown as Delegate;
+}
+
+function upsert(
+  db: DbOrTx,
+  mediaType: MediaType,
+  input: MappingInput | MovieMappingInput,
+  onExisting: OnExistingMapping,
+): Promise<PlexShowMapping | PlexMovieMapping> {
   const { userId, plexRatingKey, ...rest } = input;
-  return db.plexMovieMapping.upsert({
+  return table(db, mediaType).upsert({
     where: { userId_plexRatingKey: { userId, plexRatingKey } },
     create: input,
     update: onExisting === 'replace' ? rest : {},

@@ -1,0 +1,178 @@
+// What differs between the kinds of media, as data: one descriptor per kind drives the one
+// resolve -> mapping-or-conflict -> mark flow (handle-watch-event.ts, resolve.ts).
+import {
+  type Decision,
+  decideMatch,
+  decideMovieMatch,
+  type EpisodeMedia,
+  type ExternalIds,
+  episodeCode,
+  episodeQuery,
+  type IdMatchMethod,
+  type MovieMedia,
+  movieQuery,
+  type ScoredCandidate,
+  type ScoredMovieCandidate,
+  type ShowQuery,
+  scoreCandidates,
+  scoreMovieCandidates,
+  splitTitleYear,
+  type WatchEvent,
+  withPlexShowInfo,
+} from '@plexhook/core';
+import type { CandidateOf, EventContext, MediaType, UserConfig } from '@plexhook/db';
+import type { WorkerDeps } from '../deps';
+import type { Outcome } from './outcome';
+
+/** The source item a mapping or conflict is filed under, as they record it. */
+export type Subject = {
+  /** The source's key (a show's for an episode, a movie's own). */
+  key: string;
+  guid: string | undefined;
+  title: string;
+  year: number | undefined;
+  /** As the source shows it, for messages. */
+  label: string;
+};
+
+/** What matching looks for: the query (titles, years, episode facts) and the item's own ids. */
+export type Lookup<Q> = { ids: ExternalIds; query: Q };
+
+export type MediaKind<M, Q, S> = {
+  /** The mapping table, conflict media_type and catalogue table this kind uses. */
+  mediaType: MediaType;
+  /** What the subject is called in messages ("show", "movie"). */
+  noun: string;
+  /** The subject of a scrobble, or why it has none (a failed outcome). */
+  subject(media: M): Subject | Outcome;
+  /** The subject in a conflict's message. */
+  conflictLabel(s: Subject): string;
+  /** The message when auto_mark_watched is off. */
+  notMarked: string;
+  /** The catalogue's external id kinds for this kind, most trusted first. */
+  idKinds: IdMatchMethod[];
+  lookup(deps: WorkerDeps, config: UserConfig, media: M, s: Subject): Promise<Lookup<Q>>;
+  score(query: Q, candidates: CandidateOf[MediaType][]): S[];
+  decide(scored: S[], opts: { threshold: number }): Decision<S>;
+  targetOf(candidate: S): number;
+  /**
+   * The mark step on a mapped, syncing target. `context` is the event's context when the
+   * mapping came from it (what it read with the mapping may be used), else null.
+   */
+  mark(
+    deps: WorkerDeps,
+    event: WatchEvent,
+    media: M,
+    targetId: number,
+    context: EventContext | null,
+    conflictId: number | undefined,
+  ): Promise<Outcome>;
+};
+
+const hasIds = (ids: ExternalIds) =>
+  ids.tmdb !== undefined || ids.tvdb !== undefined || ids.imdb !== undefined;
+
+export const SHOW: MediaKind<EpisodeMedia, ShowQuery, ScoredCandidate> = {
+  mediaType: 'show',
+  noun: 'show',
+  subject(media) {
+    const key = media.show.key;
+    const label = media.show.title;
+    if (!key || !label) {
+      return {
+        status: 'failed',
+        action: null,
+        message: 'episode scrobble without grandparentRatingKey/grandparentTitle: cannot tell which show',
+      };
+    }
+    const { title, year } = splitTitleYear(label);
+    return { key, guid: media.show.guid, title, year, label };
+  },
+  conflictLabel: (s) => `"${s.label}"`,
+  notMarked: 'auto_mark_watched is off: show matched, episode not marked',
+  idKinds: ['tmdb_id', 'tvdb_id', 'imdb_id'],
+  /**
+   * A new-agent episode carries only the episode's ids. When the user gave us their Plex
+   * server, its metadata for the show has the show's ids (and its year and original title),
+   * which turn a title guess into an exact match. Any failure leaves ids and query as they were.
+   */
+  async lookup(deps, config, media, s) {
+    const ids = media.show.ids;
+    const query = episodeQuery(media);
+    if (hasIds(ids) || !deps.plexMetadata || !config.plexServerUrl || !config.plexToken)
+      return { ids, query };
+    const found = await deps.plexMetadata.fetchShow(
+      { url: config.plexServerUrl, token: config.plexToken },
+      s.key,
+    );
+    return found.ok ? withPlexShowInfo(ids, query, found.show) : { ids, query };
+  },
+  score: (query, candidates) => scoreCandidates(query, candidates as CandidateOf['show'][]),
+  decide: decideMatch,
+  targetOf: (c) => c.tvshowId,
+  async mark(deps, event, media, tvshowId, context, conflictId) {
+    const { season, episode: number } = media;
+    const code = episodeCode(season, number);
+    const label = media.show.title;
+    if (media.customNumbering) {
+      // These modes number episodes absolutely or by AniDB entry; the catalogue has only
+      // tvdb-style season/episode numbers, so the same numbers would name another episode.
+      return {
+        status: 'success',
+        action: 'episode_not_found',
+        conflictId,
+        message: `${code} of "${label}" uses HAMA ${media.customNumbering} numbering, which the catalogue (season/episode only) cannot place`,
+      };
+    }
+    const at = context?.keys.episodeAt;
+    const episodeId =
+      at && at.season === season && at.number === number
+        ? (context?.episodeId ?? null)
+        : season === undefined || number === undefined
+          ? null
+          : await deps.store.findEpisodeId(tvshowId, season, number);
+    if (episodeId === null) {
+      return {
+        status: 'success',
+        action: 'episode_not_found',
+        conflictId,
+        message: `${code} of "${label}" is not in the catalogue (tvshow ${tvshowId})`,
+      };
+    }
+    return {
+      status: 'success',
+      action: 'episode_marked',
+      conflictId,
+      watch: { kind: 'episode', itemId: episodeId, watchedAt: event.watchedAt },
+    };
+  },
+};
+
+export const MOVIE: MediaKind<MovieMedia, ReturnType<typeof movieQuery>, ScoredMovieCandidate> = {
+  mediaType: 'movie',
+  noun: 'movie',
+  subject(media) {
+    const query = movieQuery(media);
+    return {
+      key: media.itemKey,
+      guid: media.guid,
+      title: query.title,
+      year: query.year,
+      label: media.title ?? '?',
+    };
+  },
+  conflictLabel: (s) => `movie "${s.label}"`,
+  notMarked: 'auto_mark_watched is off: movie matched, not marked',
+  // Movies have no tvdb ids in the catalogue.
+  idKinds: ['tmdb_id', 'imdb_id'],
+  lookup: async (_deps, _config, media) => ({ ids: media.ids, query: movieQuery(media) }),
+  score: (query, candidates) => scoreMovieCandidates(query, candidates as CandidateOf['movie'][]),
+  decide: decideMovieMatch,
+  targetOf: (c) => c.movieId,
+  mark: async (_deps, event, _media, movieId, _context, conflictId) => ({
+    status: 'success',
+    action: 'movie_marked',
+    conflictId,
+    watch: { kind: 'movie', itemId: movieId, watchedAt: event.watchedAt },
+  }),
+};
