@@ -3,6 +3,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 type Row = {
+  /** Absent: a fault through ingest and workers (log rows); `ingest`: ingest alone (the queue);
+   * `check`: a start-up behaviour, as a list of outcomes. */
+  kind?: 'ingest' | 'check';
   fault: string;
   sent: number;
   accepted: number;
@@ -12,6 +15,8 @@ type Row = {
   lost: number;
   doubleMarked: number;
   notes?: string;
+  checks?: string[];
+  command?: string;
   scale?: number;
   at: string;
 };
@@ -22,24 +27,71 @@ const ORDER = [
   'worker-stalls',
   'redis-outage',
   'postgres-outage',
+  'postgres-stopped',
+  'dead-letter',
   'redis-oom',
   'duplicates',
   'fuzz',
+  'ingest-sigterm',
+  'ingest-lockout',
+  'redis-persistence',
 ];
-const rows = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort((a, b) => ORDER.indexOf(a.replace('.json', '')) - ORDER.indexOf(b.replace('.json', '')))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Row);
+const read = (d: string, keep: (file: string) => boolean = () => true) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith('.json') && keep(f))
+    .sort((a, b) => ORDER.indexOf(a.replace('.json', '')) - ORDER.indexOf(b.replace('.json', '')))
+    .map((f) => JSON.parse(readFileSync(join(d, f), 'utf8')) as Row);
+// `*-long` results are runs by hand; the ones kept are committed in reliability/manual/.
+const rows = read(dir, (f) => !f.includes('-long'));
+const faults = rows.filter((r) => r.kind === undefined);
+const ingestRows = rows.filter((r) => r.kind === 'ingest');
+const checks = rows.filter((r) => r.kind === 'check');
+const manual = read(join(__dirname, 'manual'));
 
-const table = [
-  '| fault | sent | answered 200 | log rows | watches | duplicates | lost | double-marked |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map(
-    (r) =>
-      `| ${r.fault} | ${r.sent} | ${r.accepted} | ${r.logRows} | ${r.watches} | ${r.duplicates} | **${r.lost}** | **${r.doubleMarked}** |`,
-  ),
+const faultTable = (rs: Row[]) =>
+  [
+    '| fault | sent | answered 200 | log rows | watches | duplicates | lost | double-marked |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rs.map(
+      (r) =>
+        `| ${r.fault} | ${r.sent} | ${r.accepted} | ${r.logRows} | ${r.watches} | ${r.duplicates} | **${r.lost}** | **${r.doubleMarked}** |`,
+    ),
+  ].join('\n');
+const table = faultTable(faults);
+const ingestTable = [
+  '| run | sent | answered 200 | in the queue or spool | lost |',
+  '|---|---:|---:|---:|---:|',
+  ...ingestRows.map((r) => `| ${r.fault} | ${r.sent} | ${r.accepted} | ${r.logRows} | **${r.lost}** |`),
 ].join('\n');
-const notes = rows.map((r) => `- ${r.fault}: ${r.notes ?? ''} (run ${r.at})`).join('\n');
+const notes = [...faults, ...ingestRows]
+  .map((r) => `- ${r.fault}: ${r.notes ?? ''} (run ${r.at})`)
+  .join('\n');
+const checkList = checks
+  .map((r) => `- ${r.fault} (run ${r.at}):\n${(r.checks ?? []).map((c) => `  - ${c}`).join('\n')}`)
+  .join('\n');
+const manualNotes = manual
+  .map((r) => `- ${r.fault}: ${r.notes ?? ''} (run ${r.at}${r.command ? `, \`${r.command}\`` : ''})`)
+  .join('\n');
+
+/** What the runs by hand show and what they do not; kept with the numbers it talks about. */
+const LIMITS = `What was measured and what was not (issue 14 asks for 0 lost for every outage up to 30
+minutes, and honest numbers past that):
+- Measured: PostgreSQL stopped for 15 s × scale on every suite run (past the CI budget of
+  5.1 s) and for 360 s by hand (past the production budget of 255 s, which the issue's 4-minute
+  loss came from): 0 lost, 0 failed, 0 attempts spent, every known-secret webhook answered 200.
+- Not measured: an outage of 30 minutes or more. Nothing in the path counts time while the
+  database is away (known secrets are served from the cache for as long as the outage lasts;
+  the paused worker puts a job that hit the outage back with \`moveToDelayed\`, which spends no
+  attempt; the rest wait in Redis), so the length alone should not change the result up to the
+  limits below. Those limits are what an outage of any length runs into, not a clock.
+- Redis memory: every webhook of the outage waits in Redis (about 0.7 kB per job with these
+  test payloads, a few kB with Plex's real ones: at 10 webhooks a second, 30 minutes is some
+  18,000 jobs, tens of MB). At \`maxmemory\` ingest spools to disk (\`SPOOL_MAX_BYTES\`, 256 MB)
+  and answers 503 once that is full; the worker backs off (the maxmemory run above).
+- Known gaps, by design and not measured here: an ingest process started during the outage has
+  an empty cache and answers 503 to every webhook until the database is back; so does a
+  secret first used during the outage; a secret revoked less than one TTL (30 s) before the
+  outage keeps working until the database is back.`;
 
 const doc = `# Reliability report
 
@@ -53,8 +105,30 @@ Scale of the runs (1 = what \`npm test\` runs): ${[...new Set(rows.map((r) => r.
 
 ${table}
 
+Ingest alone (no worker runs; "in the queue or spool" counts the 200s whose job is in Redis,
+or whose line is in the spool, which drains at the next start):
+
+${ingestTable}
+
+Start-up checks:
+${checkList}
+
 Notes per fault:
 ${notes}
+
+## Outages longer than a CI run, by hand
+
+The suite's PostgreSQL stop lasts 15 s × scale, past a retry budget shortened for CI
+(\`JOB_BACKOFF_DELAY_MS\` 20 ms: 9 attempts in 5.1 s). These runs use the production budget
+(1 s first delay: 255 s) and the same test (\`reliability/postgres-stopped.int.test.ts\`), with
+webhooks arriving at 10 a second all along and the production secret cache TTL (30 s);
+the numbers are committed in \`reliability/manual/\`.
+
+${faultTable(manual)}
+
+${manualNotes}
+
+${LIMITS}
 
 How each fault is injected:
 - **kill -9 of a worker**: a worker process (concurrency 16) is killed with SIGKILL after a
@@ -79,6 +153,34 @@ How each fault is injected:
   error lines in 15 s are counted, \`/readyz\` must answer 503 and \`plexhook_worker_redis_oom\`
   be 1; then maxmemory is raised and every job must be processed. Before this change the issue
   measured 226,590 error lines in 40 s at 75 % CPU and 0 jobs processed.
+- **PostgreSQL server stopped**: a private PostgreSQL cluster (\`initdb\` into a temp dir, its own
+  port) is stopped with \`pg_ctl stop -m immediate\` (every backend gone, the port refuses
+  connections) while ingest and a worker run against it and webhooks arrive at 20 a second;
+  the outage outlasts a job's whole retry budget (\`JOB_BACKOFF_DELAY_MS\` shortened to 20 ms in
+  CI, so 9 attempts take 5.1 s; the runs by hand above use the production 255 s). Known secrets
+  must get 200 from expired cache entries (TTL 2 s), unknown ones 503; the worker must report
+  the database down (\`/readyz\` 503), put back the jobs that hit the outage without spending
+  an attempt (\`plexhook_worker_jobs_deferred_total\` > 0, \`plexhook_worker_job_failures_total\`
+  0, no completed job with a second attempt, none failed), and every accepted webhook must end
+  as one log row once the server is back.
+- **Dead-letter**: jobs fail in BullMQ the ordinary way (a BullMQ worker whose processor
+  throws until the jobs' attempts are exhausted) while the private PostgreSQL server is
+  stopped, so no failed row can be written; the real worker then starts against the stopped
+  server. Once it is back every job must have exactly one \`failed\` row with its reason; more
+  sweeps on the timer, and a freshly started worker sweeping from the stored cursor, must
+  write nothing.
+- **SIGTERM under keep-alive load**: 32 keep-alive connections post webhooks to the real
+  ingest process back to back; SIGTERM; the process must exit 0 within
+  \`INGEST_SHUTDOWN_TIMEOUT_MS\` (4 s here) plus 4 s, each connection may get at most one more
+  answer (with \`Connection: close\`), no request written to an open connection may be cut
+  (before the fix in \`graceful-close.ts\`, http's \`server.close()\` closed idle keep-alive
+  connections at once and 8-19 of 32 requests in transit were cut), and every 200 must be in
+  the queue.
+- **Redis without persistence**: the real ingest and worker against a private redis-server
+  with \`--appendonly no --save ""\`, and against one with \`--appendonly yes\`.
+- **Lockout**: the real ingest with its default limit (30 failed authentications a minute per
+  address): wrong secrets from 127.0.0.1 until 429, then the right secret from the same
+  address, interleaved with more wrong ones.
 - **Two workers racing on duplicates**: the same scrobble five times on two worker
   processes (\`apps/worker/src/dedupe.int.test.ts\`): one watch, four \`duplicate\` rows.
 - **Fuzz**: seeded random inputs (random JSON, wrong types, missing fields, huge strings,
