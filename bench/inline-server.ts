@@ -1,6 +1,6 @@
 // The "no queue" alternative: a bench-only Express app that authenticates and parses the
 // webhook as ingest does, then does the worker's whole job inside the request (the worker's
-// own processPlexEvent: idempotency check, payload parse, handlePlexEvent with dedupe and
+// own processPlexEvent: idempotency check, payload parse, handleWatchEvent with dedupe and
 // matching, log row + watch in one transaction) before answering. Compared with ingest, it
 // shows what the queue buys at the edge.
 
