@@ -1,9 +1,17 @@
 // Hostile and malformed input at the HTTP edge and through the worker: no 500, no crash, and
-// every webhook answered 200 ends as a log row.
-import { type Pipeline, startPipeline } from '../test/helpers/pipeline';
+// every webhook answered 200 ends as a log row. Ingest and the worker run as their own
+// processes, restarted when they exit (as compose's restart policy would), so a crash is
+// counted, not hidden: process exits, connections reset or refused, and 5xx answers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUserWithSecret } from '@plexhook/db';
+import { createTestDb, type TestDb } from '../test/helpers/db';
 import { buildPlexPayload } from '../test/helpers/plex-payload';
+import { type AppProcess, spawnApp } from '../test/helpers/processes';
+import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../test/helpers/redis';
 import { waitFor } from '../test/helpers/wait';
-import { recordResult } from './harness';
+import { freePort, recordResult } from './harness';
 import { SCALE } from './seed';
 
 // Deterministic: a failure names its seed and input number, and reruns the same inputs.
@@ -157,31 +165,88 @@ function generate(): Input {
   }
 }
 
-let p: Pipeline;
+/** An app process that is started again whenever it exits; every exit is recorded. */
+type Supervised = { exits: string[]; current: () => AppProcess; stop(): Promise<void> };
+function supervise(app: 'ingest' | 'worker', env: Record<string, string>): Supervised {
+  const exits: string[] = [];
+  let stopping = false;
+  let current: AppProcess;
+  const start = () => {
+    const proc = spawnApp(app, env);
+    current = proc;
+    proc.child.on('exit', (code, signal) => {
+      if (stopping) return;
+      exits.push(`${app} exited (code ${code}, signal ${signal}): ${proc.output().slice(-800)}`);
+      start();
+    });
+  };
+  start();
+  return {
+    exits,
+    current: () => current,
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
+}
+
+/** Why a request got no HTTP answer: ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET, … */
+function connectionError(err: unknown): string {
+  const e = err as { cause?: { code?: string; message?: string }; code?: string; message?: string };
+  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+let t: TestDb;
+let q: TestQueue;
+let spoolDir: string;
+let ingest: Supervised;
+let worker: Supervised;
+let ingestUrl: string;
 beforeAll(async () => {
-  p = await startPipeline('fuzz', { WORKER_CONCURRENCY: '32' });
-  p.startWorker();
+  [t, q, spoolDir] = await Promise.all([
+    createTestDb('fuzz'),
+    createTestQueue('fuzz'),
+    mkdtemp(join(tmpdir(), 'plexhook-fuzz-spool-')),
+  ]);
+  const env = { DATABASE_URL: t.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: q.prefix, LOG_LEVEL: 'warn' };
+  // A fixed port, so a restarted ingest is found where the clients are sending.
+  const port = await freePort();
+  ingestUrl = `http://127.0.0.1:${port}`;
+  ingest = supervise('ingest', { ...env, INGEST_PORT: String(port), SPOOL_DIR: spoolDir });
+  worker = supervise('worker', { ...env, WORKER_METRICS_PORT: '0', WORKER_CONCURRENCY: '32' });
+  await waitFor(async () => (await fetch(`${ingestUrl}/readyz`).catch(() => null))?.ok, 30_000);
 });
-afterAll(() => p.close());
+afterAll(async () => {
+  await Promise.all([ingest?.stop(), worker?.stop()]);
+  await Promise.all([q?.cleanup(), t?.drop(), rm(spoolDir, { recursive: true, force: true })]);
+});
 
 test('fuzzing the webhook: no 500, no crash, every 200 logged', async () => {
   const N = 10_000 * SCALE;
-  const { secret } = await p.createUser('fuzz');
+  const { secret } = await createUserWithSecret(t.db, 'fuzz');
   const statuses = new Map<number, number>();
   const byKind = new Map<string, number>();
   const accepted: string[] = [];
   const fivehundreds: string[] = [];
+  const unanswered: string[] = [];
   let next = 0;
   const runOne = async () => {
     while (next < N) {
       const n = next++;
       const input = generate();
       byKind.set(input.kind, (byKind.get(input.kind) ?? 0) + 1);
-      const res = await fetch(`${p.ingest.url}/api/plex/webhook?secret=${secret}`, {
-        method: 'POST',
-        body: input.body,
-        headers: input.headers,
-      });
+      let res: Response;
+      try {
+        res = await fetch(`${ingestUrl}/api/plex/webhook?secret=${secret}`, {
+          method: 'POST',
+          body: input.body,
+          headers: input.headers,
+        });
+      } catch (err) {
+        unanswered.push(`#${n} ${input.kind}: ${connectionError(err)}`);
+        continue;
+      }
       const body = (await res.json().catch(() => ({}))) as { id?: string };
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500) fivehundreds.push(`#${n} ${input.kind}: ${res.status}`);
@@ -189,13 +254,13 @@ test('fuzzing the webhook: no 500, no crash, every 200 logged', async () => {
     }
   };
   await Promise.all(Array.from({ length: 16 }, runOne));
-  await waitFor(async () => (await p.db.plexWebhookLog.count()) >= accepted.length, 120_000).catch(
+  await waitFor(async () => (await t.db.plexWebhookLog.count()) >= accepted.length, 120_000).catch(
     async (err) => {
       const logged = new Set(
-        (await p.db.plexWebhookLog.findMany({ select: { jobId: true } })).map((l) => l.jobId),
+        (await t.db.plexWebhookLog.findMany({ select: { jobId: true } })).map((l) => l.jobId),
       );
       const missing = accepted.filter((id) => !logged.has(id)).slice(0, 5);
-      const jobs = await Promise.all(missing.map((id) => p.q.queue.getJob(id)));
+      const jobs = await Promise.all(missing.map((id) => q.queue.getJob(id)));
       const states = await Promise.all(jobs.map((j) => j?.getState()));
       throw new Error(
         `${err}: ${accepted.length - logged.size} unlogged, e.g. ${jobs
@@ -207,11 +272,18 @@ test('fuzzing the webhook: no 500, no crash, every 200 logged', async () => {
       );
     },
   );
-  const logged = await p.db.plexWebhookLog.count({ where: { jobId: { in: accepted } } });
+  const logged = await t.db.plexWebhookLog.count({ where: { jobId: { in: accepted } } });
   const answered = [...statuses.entries()]
     .sort()
     .map(([s, c]) => `${s}: ${c}`)
     .join(', ');
+  const crashes = {
+    ingestExits: ingest.exits.length,
+    workerExits: worker.exits.length,
+    connectionErrors: unanswered.length,
+    serverErrors: fivehundreds.length,
+  };
+  const crashCount = Object.values(crashes).reduce((a, b) => a + b, 0);
 
   await recordResult('fuzz', {
     fault: `fuzz: ${N} malformed webhooks (seed ${SEED})`,
@@ -222,8 +294,11 @@ test('fuzzing the webhook: no 500, no crash, every 200 logged', async () => {
     duplicates: 0,
     lost: accepted.length - logged,
     doubleMarked: 0,
-    notes: `answers ${answered}; crashes 0; inputs ${[...byKind.entries()].map(([k, c]) => `${k} ${c}`).join(', ')}`,
+    crashes,
+    notes: `answers ${answered}; crashes ${crashCount} (ingest exits ${crashes.ingestExits}, worker exits ${crashes.workerExits}, connections reset or refused ${crashes.connectionErrors}, 5xx ${crashes.serverErrors}); inputs ${[...byKind.entries()].map(([k, c]) => `${k} ${c}`).join(', ')}`,
   });
+  expect([...ingest.exits, ...worker.exits]).toEqual([]);
+  expect(unanswered.slice(0, 20)).toEqual([]);
   expect(fivehundreds).toEqual([]);
   expect([...statuses.keys()].every((s) => [200, 400, 401, 413, 415].includes(s))).toBe(true);
   expect(accepted.length).toBeGreaterThan(N / 4);

@@ -185,7 +185,9 @@ How each fault is injected:
   processes (\`apps/worker/src/dedupe.int.test.ts\`): one watch, four \`duplicate\` rows.
 - **Fuzz**: seeded random inputs (random JSON, wrong types, missing fields, huge strings,
   deep nesting, unicode including NUL and lone surrogates, broken JSON, wrong content types,
-  extra multipart parts) through the real ingest app and worker.
+  extra multipart parts) through ingest and a worker as processes, each restarted if it exits.
+  "crashes" counts what the suite saw, not a constant: process exits of ingest or the worker,
+  requests that got no HTTP answer (connection reset or refused) and 5xx answers.
 `;
 writeFileSync(join(__dirname, '..', 'docs', 'RELIABILITY.md'), doc);
 console.log(table);
