@@ -22,6 +22,7 @@ import { type ArrProgress, importFromArr } from './services/arr-import';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
 import { resolveConflict } from './services/resolve-conflict';
+import { retryWebhookLog } from './services/retry-webhook';
 import { createUser, rotateUserSecret } from './services/users';
 import { INT4_MAX, int4 } from './validation';
 
@@ -42,6 +43,7 @@ const USAGE = `usage: npm run cli -- COMMAND [options]
                                                    (a movie conflict: --year, not --first-aired)
   conflicts:resolve ID --ignore
   logs:prune --days N                 delete webhook logs older than N days (held scrobbles are kept)
+  logs:retry ID                       queue a failed webhook again (its stored payload, once per log row)
   db:migrate                          create the database if missing, apply pending migrations`;
 
 class UsageError extends Error {}
@@ -369,6 +371,17 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       const deleted = await pruneWebhookLogs(r.db, before);
       print(
         `deleted ${deleted} webhook log row(s) received before ${before.toISOString()} (held scrobbles kept)`,
+      );
+      return;
+    }
+    case 'logs:retry': {
+      const { positionals } = parse(args, {}, 1);
+      const logId = positiveInt(positionals[0], 'log ID');
+      const result = await retryWebhookLog({ db: r.db, queue: r.queue, logger: r.logger }, logId);
+      print(
+        result.alreadyQueued
+          ? `webhook log ${logId} is queued for a retry already (job ${result.id})`
+          : `webhook log ${logId} queued again as job ${result.id}`,
       );
       return;
     }

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { runCatalogImport } from '../services/catalog-import';
 import { replayResolvedConflict, resolveConflict } from '../services/resolve-conflict';
+import { retryWebhookLog } from '../services/retry-webhook';
 import { createUser, rotateUserSecret, updatePlexConfig } from '../services/users';
 import { int4Param, parseInput } from '../validation';
 
@@ -103,6 +104,10 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/webhook-logs', async (req, res) => {
     res.json(await listWebhookLogs(deps.db, parseInput(LogQuery, req.query)));
+  });
+  // A failed webhook back on the queue (its stored payload, user and receivedAt), once per row.
+  router.post('/webhook-logs/:id/retry', async (req, res) => {
+    res.json(await retryWebhookLog(deps, id(req.params)));
   });
 
   router.get('/stats', async (_req, res) => {

@@ -14,6 +14,7 @@ import {
   listMappings,
   listWebhookLogs,
   type WebhookStatus,
+  webhookLogsOfJobs,
 } from '@plexhook/db';
 import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
@@ -21,6 +22,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type AuthFailures, tokenMatches } from '../auth';
 import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
+import { retryJobId, retryWebhookLog } from '../services/retry-webhook';
 import { int4Param, parseInput } from '../validation';
 import { getHourlyWebhookCounts } from './hourly-stats';
 import type { SafeHtml } from './html';
@@ -229,10 +231,14 @@ export function createWebRouter(deps: WebDeps): Router {
     for (const c of conflicts) userIds.add(c.userId);
     for (const l of logs.items) if (l.userId) userIds.add(l.userId);
     for (const m of mappings) userIds.add(m.userId);
-    const users = await deps.db.user.findMany({
-      where: { id: { in: [...userIds] } },
-      select: { id: true, name: true },
-    });
+    const failedIds = logs.items.filter((l) => l.status === 'failed').map((l) => l.id);
+    const [users, retried] = await Promise.all([
+      deps.db.user.findMany({
+        where: { id: { in: [...userIds] } },
+        select: { id: true, name: true },
+      }),
+      webhookLogsOfJobs(deps.db, failedIds.map(retryJobId)),
+    ]);
     send(
       res,
       200,
@@ -249,6 +255,12 @@ export function createWebRouter(deps: WebDeps): Router {
         queueError: queue.error,
         mappings,
         userNames: new Map(users.map((u) => [u.id, u.name])),
+        retries: new Map(
+          failedIds.flatMap((id) => {
+            const retry = retried.get(retryJobId(id));
+            return retry ? [[id, retry] as const] : [];
+          }),
+        ),
       }),
     );
   });
@@ -301,6 +313,29 @@ export function createWebRouter(deps: WebDeps): Router {
       sessions.setFlash(req, res, { kind: 'error', text: 'That mapping no longer exists' });
     }
     res.redirect(303, '/#mappings');
+  });
+
+  // A failed webhook back on the queue (issue 14 item 3): the same service as the API's retry.
+  router.post('/webhook-logs/:id/retry', ...post, async (req: Request, res: Response) => {
+    // Back to the list the button was on (the form carries its status filter).
+    const filter = PageQuery.safeParse(req.body ?? {});
+    const status = filter.success ? filter.data.status : undefined;
+    try {
+      const { id } = parseInput(IdParam, req.params);
+      const result = await retryWebhookLog(deps, id);
+      sessions.setFlash(req, res, {
+        kind: 'ok',
+        text: result.alreadyQueued
+          ? `Webhook ${id} is queued for a retry already (job ${result.id})`
+          : `Webhook ${id} queued again as job ${result.id}: its outcome appears as a new row`,
+      });
+    } catch (err) {
+      const httpErr = toHttpError(err);
+      // A queue outage (503) is worth a message on the page; anything else past 4xx is a bug.
+      if (httpErr.status >= 500 && httpErr.status !== 503) throw err;
+      sessions.setFlash(req, res, { kind: 'error', text: `Not retried: ${httpErr.message}` });
+    }
+    res.redirect(303, status ? `/?status=${status}#logs` : '/#logs');
   });
 
   // Errors of these routes are pages, not the API's JSON.

@@ -41,6 +41,8 @@ export type DashboardView = {
   queueError: string | null;
   mappings: MappingItem[];
   userNames: Map<number, string>;
+  /** Failed rows retried already: log id → the retry's own log row. */
+  retries?: Map<number, { id: number; status: WebhookStatus }>;
 };
 
 const when = (d: Date | null | undefined) =>
@@ -239,6 +241,15 @@ function activitySection(v: DashboardView): SafeHtml {
 </section>`;
 }
 
+/** A failed row's Retry button, or where its retry went. */
+function retryCell(log: DashboardView['logs'][number], v: DashboardView): SafeHtml | string {
+  if (log.status !== 'failed' || log.userId === null) return '';
+  const retry = v.retries?.get(log.id);
+  if (retry) return html`<span class="muted small">retried: #${retry.id} ${statusBadge(retry.status)}</span>`;
+  return html`<form method="post" action="/webhook-logs/${log.id}/retry" class="inline">
+    <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="status" value="${v.logStatus ?? ''}"><button type="submit" class="secondary">Retry</button></form>`;
+}
+
 function logsSection(v: DashboardView): SafeHtml {
   const options = LOG_STATUSES.map(
     (s) => html`<option value="${s}"${v.logStatus === s ? html` selected` : ''}>${s}</option>`,
@@ -253,6 +264,7 @@ function logsSection(v: DashboardView): SafeHtml {
   <td>${log.actionTaken ?? ''}${log.conflictId ? html` <a href="#conflict-${log.conflictId}" class="muted">#${log.conflictId}</a>` : ''}</td>
   <td class="${log.status === 'failed' ? 'error-text' : 'note'}">${log.errorMessage ?? ''}</td>
   <td class="num">${log.durationMs ?? ''}</td>
+  <td>${retryCell(log, v)}</td>
 </tr>`,
   );
   return html`<section id="logs">
@@ -262,8 +274,8 @@ function logsSection(v: DashboardView): SafeHtml {
     <button type="submit" class="secondary">Filter</button>
   </form>
   <table>
-    <thead><tr><th>Received (UTC)</th><th>User</th><th>Event</th><th>Title</th><th>Status</th><th>Action</th><th>Detail</th><th class="num">ms</th></tr></thead>
-    <tbody>${rows.length ? rows : html`<tr><td colspan="8" class="muted">No webhooks${v.logStatus ? ` with status ${v.logStatus}` : ''}.</td></tr>`}</tbody>
+    <thead><tr><th>Received (UTC)</th><th>User</th><th>Event</th><th>Title</th><th>Status</th><th>Action</th><th>Detail</th><th class="num">ms</th><th></th></tr></thead>
+    <tbody>${rows.length ? rows : html`<tr><td colspan="9" class="muted">No webhooks${v.logStatus ? ` with status ${v.logStatus}` : ''}.</td></tr>`}</tbody>
   </table>
 </section>`;
 }

@@ -57,3 +57,29 @@ export async function pruneWebhookLogs(db: DbOrTx, before: Date): Promise<number
   });
   return deleted.count;
 }
+
+/** One log row with its payload (what a retry re-enqueues), or null. */
+export function getWebhookLog(db: DbOrTx, id: number): Promise<PlexWebhookLog | null> {
+  return db.plexWebhookLog.findUnique({ where: { id } });
+}
+
+/** The log row a job wrote (job ids are unique), without its payload, or null. */
+export function findWebhookLogByJobId(
+  db: DbOrTx,
+  jobId: string,
+): Promise<Omit<PlexWebhookLog, 'payload'> | null> {
+  return db.plexWebhookLog.findUnique({ where: { jobId }, omit: { payload: true } });
+}
+
+/** For each of `jobIds` that has written its log row: job id → that row's id and status. */
+export async function webhookLogsOfJobs(
+  db: DbOrTx,
+  jobIds: string[],
+): Promise<Map<string, { id: number; status: WebhookStatus }>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db.plexWebhookLog.findMany({
+    where: { jobId: { in: jobIds } },
+    select: { id: true, jobId: true, status: true },
+  });
+  return new Map(rows.map((r) => [r.jobId as string, { id: r.id, status: r.status }]));
+}
