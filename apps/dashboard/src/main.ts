@@ -1,5 +1,5 @@
 import { createPrismaClient } from '@plexhook/db';
-import { createRedis, createWebhookQueue } from '@plexhook/queue';
+import { createRedis, createWebhookQueue, OutageLog } from '@plexhook/queue';
 import pino from 'pino';
 import { BULL_BOARD_PATH, createDashboardApp } from './app';
 import { loadDashboardConfig } from './config';
@@ -11,9 +11,13 @@ const logger = pino({
   redact: ['secret', 'webhookUrl', 'ADMIN_TOKEN'],
 });
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: 5 });
-const redis = createRedis(config.REDIS_URL, 'producer', logger);
+// One outage, one line per interval, from the connection and the queue together.
+const redisOutage = new OutageLog(logger, 'redis');
+const redis = createRedis(config.REDIS_URL, 'producer', logger, redisOutage);
 const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
-queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
+queue.on('error', (err) =>
+  redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'queue error'), { from: 'queue' }),
+);
 
 const app = createDashboardApp({ db, redis, queue, logger, config });
 const server = app.listen(config.DASHBOARD_PORT, () => {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createPgPool } from '@plexhook/db/src/lite';
-import { createRedis, createWebhookQueue, enforceRedisPersistence } from '@plexhook/queue';
+import { createRedis, createWebhookQueue, enforceRedisPersistence, OutageLog } from '@plexhook/queue';
 import pino from 'pino';
 import { createIngestApp } from './app';
 import { loadIngestConfig } from './config';
@@ -15,11 +15,15 @@ async function main(): Promise<void> {
   const config = loadIngestConfig();
   const logger = pino({ name: 'ingest', level: config.LOG_LEVEL, redact: ['req.query.secret', 'secret'] });
   const pool = createPgPool(config.DATABASE_URL, { max: 5 });
-  const redis = createRedis(config.REDIS_URL, 'producer', logger);
+  // One outage, one line per interval, from the connection and the queue together.
+  const redisOutage = new OutageLog(logger, 'redis');
+  const redis = createRedis(config.REDIS_URL, 'producer', logger, redisOutage);
   const queue = createWebhookQueue(redis, config.QUEUE_PREFIX, {
     backoffDelayMs: config.JOB_BACKOFF_DELAY_MS,
   });
-  queue.on('error', (err) => logger.error({ err: err.message }, 'queue error'));
+  queue.on('error', (err) =>
+    redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'queue error'), { from: 'queue' }),
+  );
   // Before anything is accepted: a Redis that loses its backlog on restart is refused in
   // production (throws) and warned about loudly elsewhere. A Redis that is down now is only
   // logged: ingest spools meanwhile, so it must still start.

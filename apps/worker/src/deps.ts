@@ -1,4 +1,5 @@
 import type { Db, WorkerStore } from '@plexhook/db';
+import type { OutageLog } from '@plexhook/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
@@ -23,4 +24,7 @@ export type WorkerDeps = {
   dbHealth?: DbHealth;
   /** Counts jobs put back because the database was away (metrics). */
   onDeferred?: () => void;
+  /** Where Redis connection errors go (one line per outage and interval); the same one as the
+   * connection's (createRedis). Built from config when absent. */
+  redisOutage?: OutageLog;
 };

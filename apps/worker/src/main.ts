@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { createPrismaClient, createWorkerStore } from '@plexhook/db';
-import { createRedis, enforceRedisPersistence } from '@plexhook/queue';
+import { createRedis, enforceRedisPersistence, OutageLog } from '@plexhook/queue';
 import pino from 'pino';
 import { loadWorkerConfig } from './config';
 import { createWorkerMetrics } from './metrics';
@@ -10,7 +10,9 @@ const config = loadWorkerConfig();
 const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
 // Enough connections for every concurrent job plus the odd transaction.
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: Math.min(config.WORKER_CONCURRENCY + 2, 50) });
-const redis = createRedis(config.REDIS_URL, 'worker', logger);
+// One outage, one line per interval, from the connection, the queue and the worker together.
+const redisOutage = new OutageLog(logger, 'redis', config.WORKER_ERROR_LOG_INTERVAL_MS);
+const redis = createRedis(config.REDIS_URL, 'worker', logger, redisOutage);
 // The backlog lives only in Redis: the same start-up check as ingest (refused in production
 // without persistence unless REDIS_ALLOW_NO_PERSISTENCE, loud elsewhere). A Redis that is down
 // now is only logged; the worker waits for it.
@@ -25,7 +27,7 @@ void enforceRedisPersistence(redis, {
 });
 // Every statement the worker runs, with its group commits: one store for the process.
 const store = createWorkerStore(db);
-const worker = createWebhookWorker({ db, store, redis, logger, config });
+const worker = createWebhookWorker({ db, store, redis, logger, config, redisOutage });
 const registry = createWorkerMetrics(worker);
 
 const server = createServer((req, res) => {

@@ -1,5 +1,5 @@
 import { createWorkerStore } from '@plexhook/db';
-import { WEBHOOK_QUEUE } from '@plexhook/queue';
+import { OutageLog, WEBHOOK_QUEUE } from '@plexhook/queue';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerDeps } from './deps';
 import { DbHealth, isRedisOom, PauseGate, RedisMemoryHealth } from './health';
@@ -31,6 +31,8 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
   // Filled in below, before the worker can run a job.
   const health = { deferred: 0 } as WorkerHealth;
   const store = given.store ?? createWorkerStore(db);
+  const redisOutage =
+    given.redisOutage ?? new OutageLog(logger, 'redis', config.WORKER_ERROR_LOG_INTERVAL_MS);
   const deps: WorkerDeps = {
     ...given,
     store,
@@ -79,7 +81,7 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
   const queue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
   queue.on('error', (err) => {
     if (isRedisOom(err)) health.redisMemory.report(err);
-    else logger.error({ err: err.message }, 'queue error');
+    else redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'queue error'), { from: 'queue' });
   });
   health.deadLetter = createDeadLetterSweep(
     { store, redis, logger, queue, prefix: config.QUEUE_PREFIX },
@@ -104,7 +106,7 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
     // At maxmemory every BullMQ call fails at once and its loop retries at once: one line per
     // interval, and the worker pauses (RedisMemoryHealth).
     if (isRedisOom(err)) health.redisMemory.report(err);
-    else logger.error({ err: err.message }, 'worker error');
+    else redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'worker error'), { from: 'worker' });
   });
   // LOG_LEVEL=debug traces every webhook's outcome (the log row has the details).
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, ...result }, 'webhook handled'));
