@@ -18,7 +18,6 @@ const SQL_ALLOWLIST: string[] = [
   'apps/dashboard/src/services/users.ts',
   'apps/dashboard/src/web/hourly-stats.ts',
   'apps/dashboard/src/web/router.ts',
-  'apps/ingest/src/app.ts',
 ];
 
 /** Code outside the apps that still deep-imports an app's internals (not its src/index.ts). */

@@ -1,4 +1,5 @@
 import { toHttpError } from '@plexhook/core';
+import { pingDatabase } from '@plexhook/db/src/lite';
 import type { WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -66,7 +67,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const [redis, db] = await Promise.allSettled([deps.redis.ping(), deps.pool.query('SELECT 1')]);
+    const [redis, db] = await Promise.allSettled([deps.redis.ping(), pingDatabase(deps.pool)]);
     const ready = redis.status === 'fulfilled' && db.status === 'fulfilled';
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',

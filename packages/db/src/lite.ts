@@ -36,3 +36,8 @@ export async function findUserIdBySecretHash(pool: Pool, digest: string): Promis
   });
   return rows[0]?.user_id ?? null;
 }
+
+/** Ingest's readiness probe: resolves once PostgreSQL answers a statement on the pool. */
+export async function pingDatabase(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
