@@ -4,12 +4,7 @@
 import express from 'express';
 import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
-import {
-  CHROMIUM_PATH,
-  haveChromium,
-  type LaunchedChromium,
-  launchChromium,
-} from '../../../../test/helpers/browser';
+import { haveChromium, type LaunchedChromium, launchChromium } from '../../../../test/helpers/browser';
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { type Listening, listen } from '../../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../../test/helpers/redis';
@@ -94,8 +89,7 @@ describe('the page as served', () => {
 // In CI the browser part must run (.ci/run installs Chromium): there a missing browser fails it.
 const runBrowser = haveChromium() || Boolean(process.env.CI);
 const suite = runBrowser ? describe : describe.skip;
-if (!runBrowser)
-  console.warn(`bull-board.int.test.ts: SKIPPING the browser part: ${CHROMIUM_PATH} is missing`);
+// Skipped without a browser outside CI; test/summary-reporter.js says so in one line.
 
 suite('Bull Board in Chromium with saved basic-auth credentials', () => {
   let chromium: LaunchedChromium;

@@ -3,12 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import type { BrowserContext, Dialog, Locator, Page } from 'playwright-core';
-import {
-  CHROMIUM_PATH,
-  haveChromium,
-  type LaunchedChromium,
-  launchChromium,
-} from '../../../../test/helpers/browser';
+import { haveChromium, type LaunchedChromium, launchChromium } from '../../../../test/helpers/browser';
 import { type Listening, listen } from '../../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../../test/helpers/pipeline';
 import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
@@ -25,11 +20,7 @@ const XSS_TITLE = '<script>alert(1)</script>';
 // In CI the suite must run (.ci/run installs Chromium): there a missing browser fails it.
 const runBrowser = haveChromium() || Boolean(process.env.CI);
 const suite = runBrowser ? describe : describe.skip;
-if (!runBrowser) {
-  console.warn(
-    `web.int.test.ts: SKIPPING the browser suite: ${CHROMIUM_PATH} is missing (apt-get install -y chromium)`,
-  );
-}
+// Skipped without a browser outside CI; test/summary-reporter.js says so in one line.
 
 suite('dashboard web page in Chromium', () => {
   let p: Pipeline;
