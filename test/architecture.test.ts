@@ -12,13 +12,7 @@ const APPS = ['ingest', 'worker', 'dashboard'];
 const PACKAGES = ['core', 'db', 'queue'];
 
 /** Files still holding SQL or Prisma calls outside packages/db: to be emptied by the issue 12 move. */
-const SQL_ALLOWLIST: string[] = [
-  'apps/dashboard/src/cli.ts',
-  'apps/dashboard/src/services/resolve-conflict.ts',
-  'apps/dashboard/src/services/users.ts',
-  'apps/dashboard/src/web/hourly-stats.ts',
-  'apps/dashboard/src/web/router.ts',
-];
+const SQL_ALLOWLIST: string[] = [];
 
 /** Code outside the apps that still deep-imports an app's internals (not its src/index.ts). */
 const DEEP_IMPORT_ALLOWLIST: string[] = [];

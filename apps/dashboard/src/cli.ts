@@ -7,6 +7,7 @@ import {
   createUserWithSecret,
   type Db,
   DEFAULT_PATHS,
+  findUserByName,
   type ImportReport,
   listConflicts,
   migrateDeploy,
@@ -201,7 +202,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
     case 'demo:seed': {
       parse(args, {});
       print(formatReport(await runCatalogImport(r.db, await readJsonFile(DEMO_CATALOG_PATH))));
-      const existing = await r.db.user.findFirst({ where: { name: DEMO_USER_NAME }, orderBy: { id: 'asc' } });
+      const existing = await findUserByName(r.db, DEMO_USER_NAME);
       if (existing) {
         print(
           `user "${DEMO_USER_NAME}" exists (id ${existing.id}): its webhook URL was shown when it was created.`,

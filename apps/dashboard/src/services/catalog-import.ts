@@ -1,5 +1,12 @@
 import { badRequest } from '@plexhook/core';
-import { type Catalog, CatalogSchema, type Db, type ImportReport, importCatalog } from '@plexhook/db';
+import {
+  type Catalog,
+  CatalogSchema,
+  type Db,
+  type ImportReport,
+  importCatalog,
+  inTransaction,
+} from '@plexhook/db';
 import { parseInput } from '../validation';
 
 // Big catalogues take a while; Prisma's default interactive-transaction timeout is 5 s.
@@ -13,7 +20,7 @@ export function parseCatalog(input: unknown): Catalog {
 export async function runCatalogImport(db: Db, input: unknown): Promise<ImportReport> {
   const catalog = parseCatalog(input);
   try {
-    return await db.$transaction((tx) => importCatalog(tx, catalog), {
+    return await inTransaction(db, (tx) => importCatalog(tx, catalog), {
       timeout: IMPORT_TIMEOUT_MS,
       maxWait: 10_000,
     });

@@ -4,9 +4,13 @@ import {
   CatalogShowSchema,
   type Db,
   type DbOrTx,
+  findConflictRow,
+  findMovieRef,
+  findShowRef,
   getConflict,
   importMovie,
   importShow,
+  inTransaction,
   listHeldWebhooks,
   type MediaType,
   markConflictResolved,
@@ -105,11 +109,11 @@ function checkMediaType(conflictId: number, mediaType: MediaType, input: Resolve
 async function chosenTarget(tx: DbOrTx, input: ResolveConflictInput): Promise<number | null> {
   if (input.action === 'user_selected') {
     if (input.movieId !== undefined) {
-      const movie = await tx.movie.findUnique({ where: { id: input.movieId }, select: { id: true } });
+      const movie = await findMovieRef(tx, input.movieId);
       if (!movie) throw badRequest(`movieId: movie ${input.movieId} does not exist`);
       return movie.id;
     }
-    const show = await tx.tvShow.findUnique({ where: { id: input.tvshowId }, select: { id: true } });
+    const show = input.tvshowId === undefined ? null : await findShowRef(tx, input.tvshowId);
     if (!show) throw badRequest(`tvshowId: show ${input.tvshowId} does not exist`);
     return show.id;
   }
@@ -133,9 +137,10 @@ export async function resolveConflict(
   body: unknown,
 ): Promise<ResolveResult> {
   const input = parseInput(ResolveConflictSchema, body);
-  const mapping = await deps.db.$transaction(
+  const mapping = await inTransaction(
+    deps.db,
     async (tx): Promise<ResolvedMapping> => {
-      const found = await tx.plexConflict.findUnique({ where: { id: conflictId } });
+      const found = await findConflictRow(tx, conflictId);
       if (!found) throw notFound(`conflict ${conflictId} not found`);
       checkMediaType(conflictId, found.mediaType, input);
       if (found.resolved) throw conflictError(`conflict ${conflictId} is already resolved`);
@@ -261,7 +266,7 @@ export async function replayHeldWebhooks(
  * released as `ignored_show` instead (counted in `ignored`).
  */
 export async function replayResolvedConflict(deps: ResolveDeps, conflictId: number): Promise<ReplayResult> {
-  const found = await deps.db.plexConflict.findUnique({ where: { id: conflictId } });
+  const found = await findConflictRow(deps.db, conflictId);
   if (!found) throw notFound(`conflict ${conflictId} not found`);
   if (!found.resolved) throw conflictError(`conflict ${conflictId} is not resolved yet`);
   if (found.resolutionAction === 'ignored') {

@@ -1,5 +1,12 @@
 import { notFound } from '@plexhook/core';
-import { createUserWithSecret, type Db, rotateSecret, webhookUrl } from '@plexhook/db';
+import {
+  createUserWithSecret,
+  type Db,
+  findUserSummary,
+  rotateSecret,
+  updatePlexConfigOf,
+  webhookUrl,
+} from '@plexhook/db';
 import { z } from 'zod';
 import { parseInput } from '../validation';
 
@@ -36,7 +43,7 @@ export async function rotateUserSecret(
   publicBaseUrl: string,
   userId: number,
 ): Promise<UserWithWebhook> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, name: true } });
+  const user = await findUserSummary(db, userId);
   const secret = user ? await rotateSecret(db, userId) : null;
   if (!user || secret === null) throw notFound(`user ${userId} not found`);
   return { user, webhookUrl: webhookUrl(publicBaseUrl, secret) };
@@ -70,8 +77,7 @@ export function publicPlexConfig(config: {
 
 export async function updatePlexConfig(db: Db, userId: number, body: unknown) {
   const patch = parseInput(PlexConfigPatchSchema, body);
-  const updated = await db.plexConfig.updateManyAndReturn({ where: { userId }, data: patch });
-  const row = updated[0];
+  const row = await updatePlexConfigOf(db, userId, patch);
   if (!row) throw notFound(`user ${userId} not found`);
   return publicPlexConfig(row);
 }

@@ -1,4 +1,4 @@
-import type { DbOrTx, WebhookStatus } from '@plexhook/db';
+import { countWebhooksPerHour, type DbOrTx, type WebhookStatus } from '@plexhook/db';
 
 export const HOUR_MS = 3600_000;
 
@@ -13,8 +13,7 @@ const emptyCounts = (): Record<WebhookStatus, number> => ({
 
 /**
  * Webhooks per UTC hour and status over the last `hours` (the current, partial hour included),
- * oldest first. Bucketed in SQL by offset from the first hour, so the session time zone and
- * the number of log rows do not matter.
+ * oldest first (counted in SQL per hour from the first one: countWebhooksPerHour).
  */
 export async function getHourlyWebhookCounts(
   db: DbOrTx,
@@ -24,13 +23,7 @@ export async function getHourlyWebhookCounts(
   const now = options.now ?? new Date();
   const first = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - (hours - 1) * HOUR_MS;
   const since = new Date(first);
-  const rows = await db.$queryRaw<{ bucket: number; status: WebhookStatus; count: number }[]>`
-    SELECT floor(extract(epoch FROM (received_at - ${since}::timestamptz)) / 3600)::int AS bucket,
-           status::text AS status,
-           count(*)::int AS count
-      FROM plex_webhook_logs
-     WHERE received_at >= ${since}::timestamptz
-     GROUP BY 1, 2`;
+  const rows = await countWebhooksPerHour(db, since);
   const buckets: HourlyBucket[] = Array.from({ length: hours }, (_, i) => ({
     start: new Date(first + i * HOUR_MS),
     counts: emptyCounts(),

@@ -8,11 +8,16 @@ import {
   type ConflictWithHeld,
   type Db,
   deleteMapping,
+  findMovieRef,
+  findShowRef,
   getConflict,
+  getMapping,
+  getMovieMapping,
   getWebhookStats,
   listConflicts,
   listMappings,
   listWebhookLogs,
+  userNamesById,
   type WebhookStatus,
   webhookLogsOfJobs,
 } from '@plexhook/db';
@@ -26,7 +31,7 @@ import { retryJobId, retryWebhookLog } from '../services/retry-webhook';
 import { int4Param, parseInput } from '../validation';
 import { getHourlyWebhookCounts } from './hourly-stats';
 import type { SafeHtml } from './html';
-import { createSessionManager, type WebSession } from './session';
+import { createSessionManager, type SessionManager, type WebSession } from './session';
 import {
   ASSETS_PATH,
   candidatesOf,
@@ -44,6 +49,9 @@ export type WebDeps = {
   logger: Logger;
   config: { ADMIN_TOKEN: string };
   authFailures: AuthFailures;
+  /** The page's sessions, shared with Bull Board's auth (app.ts), so one login serves both
+   * and a logout ends both. Built from the token when absent. */
+  sessions?: SessionManager;
 };
 
 const PAGE_ROWS = 50;
@@ -111,16 +119,10 @@ async function describeResolution(
   const mapping = result.mapping;
   let target = 'the catalogue';
   if (mapping.mediaType === 'show' && mapping.tvshowId) {
-    const show = await db.tvShow.findUnique({
-      where: { id: mapping.tvshowId },
-      select: { title: true, showStartDate: true },
-    });
+    const show = await findShowRef(db, mapping.tvshowId);
     if (show) target = titleYear(show.title, show.showStartDate?.getUTCFullYear());
   } else if (mapping.mediaType === 'movie' && mapping.movieId) {
-    const movie = await db.movie.findUnique({
-      where: { id: mapping.movieId },
-      select: { title: true, year: true },
-    });
+    const movie = await findMovieRef(db, mapping.movieId);
     if (movie) target = titleYear(movie.title, movie.year);
   }
   const verb =
@@ -131,7 +133,7 @@ async function describeResolution(
 }
 
 export function createWebRouter(deps: WebDeps): Router {
-  const sessions = createSessionManager(deps.config.ADMIN_TOKEN);
+  const sessions = deps.sessions ?? createSessionManager(deps.config.ADMIN_TOKEN);
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 });
 
@@ -232,11 +234,8 @@ export function createWebRouter(deps: WebDeps): Router {
     for (const l of logs.items) if (l.userId) userIds.add(l.userId);
     for (const m of mappings) userIds.add(m.userId);
     const failedIds = logs.items.filter((l) => l.status === 'failed').map((l) => l.id);
-    const [users, retried] = await Promise.all([
-      deps.db.user.findMany({
-        where: { id: { in: [...userIds] } },
-        select: { id: true, name: true },
-      }),
+    const [userNames, retried] = await Promise.all([
+      userNamesById(deps.db, userIds),
       webhookLogsOfJobs(deps.db, failedIds.map(retryJobId)),
     ]);
     send(
@@ -254,7 +253,7 @@ export function createWebRouter(deps: WebDeps): Router {
         queue: queue.counts,
         queueError: queue.error,
         mappings,
-        userNames: new Map(users.map((u) => [u.id, u.name])),
+        userNames,
         retries: new Map(
           failedIds.flatMap((id) => {
             const retry = retried.get(retryJobId(id));
@@ -301,9 +300,7 @@ export function createWebRouter(deps: WebDeps): Router {
     const { id } = parseInput(IdParam, req.params);
     const { mediaType } = parseInput(UnmapForm, req.body);
     const mapping =
-      mediaType === 'movie'
-        ? await deps.db.plexMovieMapping.findUnique({ where: { id } })
-        : await deps.db.plexShowMapping.findUnique({ where: { id } });
+      mediaType === 'movie' ? await getMovieMapping(deps.db, id) : await getMapping(deps.db, id);
     if (mapping && (await deleteMapping(deps.db, id, mediaType))) {
       sessions.setFlash(req, res, {
         kind: 'ok',

@@ -59,3 +59,24 @@ export async function getWebhookStats(
     unresolvedConflicts,
   };
 }
+
+export type HourlyStatusCount = {
+  /** Whole hours between `since` and the row's received_at (0 is the hour starting at `since`). */
+  bucket: number;
+  status: WebhookStatus;
+  count: number;
+};
+
+/**
+ * Webhook log rows received since `since`, counted per hour from it and per status. Bucketed in
+ * SQL by offset from `since`, so the session time zone and the number of rows do not matter.
+ */
+export function countWebhooksPerHour(db: DbOrTx, since: Date): Promise<HourlyStatusCount[]> {
+  return db.$queryRaw<HourlyStatusCount[]>`
+    SELECT floor(extract(epoch FROM (received_at - ${since}::timestamptz)) / 3600)::int AS bucket,
+           status::text AS status,
+           count(*)::int AS count
+      FROM plex_webhook_logs
+     WHERE received_at >= ${since}::timestamptz
+     GROUP BY 1, 2`;
+}

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../client';
+import type { PlexConfig, Prisma, User } from '../generated/client';
 import { generateSecret, hashSecret } from './secrets';
 
 export type CreatedUser = { id: number; name: string; secret: string };
@@ -26,4 +27,32 @@ export function webhookUrl(publicBaseUrl: string, secret: string): string {
   const url = new URL('/api/plex/webhook', publicBaseUrl);
   url.searchParams.set('secret', secret);
   return url.toString();
+}
+
+/** A user's id and name, or null. */
+export function findUserSummary(db: DbOrTx, id: number): Promise<{ id: number; name: string } | null> {
+  return db.user.findUnique({ where: { id }, select: { id: true, name: true } });
+}
+
+/** The oldest user with this name (names are not unique), or null. */
+export function findUserByName(db: DbOrTx, name: string): Promise<User | null> {
+  return db.user.findFirst({ where: { name }, orderBy: { id: 'asc' } });
+}
+
+/** Names of the users among `ids` that exist, by id. */
+export async function userNamesById(db: DbOrTx, ids: Iterable<number>): Promise<Map<number, string>> {
+  const users = await db.user.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+  return new Map(users.map((u) => [u.id, u.name]));
+}
+
+export type PlexConfigUpdate = Prisma.PlexConfigUpdateManyMutationInput;
+
+/** Applies `patch` to a user's Plex config; the updated row, or null when the user has none. */
+export async function updatePlexConfigOf(
+  db: DbOrTx,
+  userId: number,
+  patch: PlexConfigUpdate,
+): Promise<PlexConfig | null> {
+  const updated = await db.plexConfig.updateManyAndReturn({ where: { userId }, data: patch });
+  return updated[0] ?? null;
 }
