@@ -36,6 +36,8 @@ export type WebClient = {
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   /** A form post with the session's CSRF token added; redirects are not followed. */
   post(path: string, form: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+  /** The Cookie header this client sends now. */
+  cookie(): string;
 };
 
 /** Logs in to the web page as a browser would (login form, its CSRF cookie, then the session). */
@@ -69,6 +71,7 @@ export async function webLogin(baseUrl: string, token: string): Promise<WebClien
     csrf: csrfIn(await (await get('/')).text()),
     get,
     post: (path, form, headers) => postForm(path, { csrf: client.csrf, ...form }, headers),
+    cookie,
   };
   return client;
 }

@@ -11,6 +11,7 @@ import { type DashboardConfig, DEFAULT_AUTH_FAILURES_PER_MINUTE } from './config
 import { refuseCrossSite, requireJsonBody } from './cross-site';
 import { apiRouter } from './routes/api';
 import { createWebRouter } from './web/router';
+import { createSessionManager } from './web/session';
 
 export type DashboardDeps = {
   db: Db;
@@ -69,16 +70,23 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     res.json({ status: 'ok' });
   });
 
-  // Bull Board has no auth of its own: ours goes in front (basic auth so a browser can log in).
+  // One set of page sessions: the page's login also opens Bull Board, a logout closes both.
+  const sessions = createSessionManager(deps.config.ADMIN_TOKEN);
+
+  // Bull Board has no auth of its own: ours goes in front (the page's session, or basic auth
+  // so a browser can log in without the page, or a bearer token).
   app.use(
     BULL_BOARD_PATH,
-    requireAdmin(deps.config.ADMIN_TOKEN, authFailures, { browser: true }),
+    requireAdmin(deps.config.ADMIN_TOKEN, authFailures, {
+      browser: true,
+      session: (req) => sessions.readSession(req) !== null,
+    }),
     createBullBoardRouter(deps),
   );
 
   app.use('/api', requireAdmin(deps.config.ADMIN_TOKEN, authFailures), requireJsonBody, apiRouter(deps));
   // The web page (/, /login, /logout, its forms and assets): session cookie + CSRF, see web/.
-  app.use(createWebRouter({ ...deps, authFailures }));
+  app.use(createWebRouter({ ...deps, authFailures, sessions }));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });

@@ -57,13 +57,24 @@ export const TOO_MANY_FAILURES = 'too many failed authentications from this addr
 
 /**
  * Admin auth. The API takes `Authorization: Bearer TOKEN`; Bull Board (`browser: true`) also
- * takes basic auth with any user name, and asks the browser for it on 401. A missing token is
- * a 401 that is not counted (a browser asks without credentials first); a wrong one counts,
- * and past the limit the answer is 429 with Retry-After.
+ * takes basic auth with any user name, and asks the browser for it on 401, and (`session`) the
+ * web page's login session, so a person logged in to the page is not asked again. A missing
+ * token is a 401 that is not counted (a browser asks without credentials first); a wrong one
+ * counts, and past the limit the answer is 429 with Retry-After.
  */
-export function requireAdmin(token: string, failures: AuthFailures, options: { browser?: boolean } = {}) {
+export function requireAdmin(
+  token: string,
+  failures: AuthFailures,
+  options: { browser?: boolean; session?: (req: Request) => boolean } = {},
+) {
   const browser = options.browser ?? false;
   return async (req: Request, res: Response, next: NextFunction) => {
+    // The session cookie is SameSite=Strict and every mutating request passes the cross-site
+    // check first (app.ts), so a foreign page cannot ride on it.
+    if (options.session?.(req)) {
+      next();
+      return;
+    }
     const given = readToken(req.headers.authorization, browser);
     if (given !== null && tokenMatches(given, token)) {
       next();
