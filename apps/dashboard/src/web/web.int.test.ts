@@ -1,6 +1,7 @@
 // The web page in a real browser (Debian's Chromium driven by playwright-core) over the real
 // pipeline: ingest -> BullMQ -> worker -> PostgreSQL, and the dashboard app as main.ts builds it.
 import { readFile } from 'node:fs/promises';
+import type { Prisma } from '@plexhook/db';
 import pino from 'pino';
 import type { BrowserContext, Dialog, Locator, Page } from 'playwright-core';
 import { haveChromium, type LaunchedChromium, launchChromium } from '../../../../test/helpers/browser';
@@ -312,6 +313,46 @@ suite('dashboard web page in Chromium', () => {
     const session = loggedIn.headers.getSetCookie().find((c) => c.startsWith('plexhook_session='))!;
     expect(session).toMatch(/HttpOnly; Secure; SameSite=Strict$/);
     expect(session).not.toContain(TOKEN);
+  });
+
+  test('a failed webhook is retried from the logs view and handled by the worker', async () => {
+    // A failed row as the worker's dead-letter sweep writes it: iCarly S01E02, whose show is
+    // mapped by now.
+    const receivedAt = new Date(Date.now() - 3_600_000);
+    const failed = await p.db.plexWebhookLog.create({
+      data: {
+        userId: user.id,
+        jobId: 'web-failed-1',
+        eventType: 'media.scrobble',
+        plexRatingKey: '999',
+        plexTitle: 'iCarly S01E02 · iHate Change',
+        payload: buildPlexPayload({
+          Metadata: { ratingKey: '1002', index: 2, title: 'iHate Change', lastViewedAt: undefined },
+        }) as Prisma.InputJsonValue,
+        status: 'failed',
+        errorMessage: 'job failed after 9 attempt(s), 0 stall(s): database unreachable',
+        receivedAt,
+      },
+    });
+    await page.goto('/?status=failed');
+    const row = page.locator('#logs tbody tr', { hasText: 'iHate Change' });
+    await submit(row.getByRole('button', { name: 'Retry' }));
+    expect(await flash()).toBe(
+      `Webhook ${failed.id} queued again as job retry-${failed.id}: its outcome appears as a new row`,
+    );
+    expect(path()).toBe('/');
+    expect(await page.locator('#logs select[name=status]').inputValue()).toBe('failed');
+    const retried = await p.logOf(`retry-${failed.id}`);
+    expect(retried).toMatchObject({ status: 'success', actionTaken: 'episode_marked' });
+    const episode = await p.db.episode.findFirstOrThrow({
+      where: { tvshowId: icarly2021, seasonNumber: 1, episodeNumber: 2 },
+    });
+    const watch = await p.db.episodeWatch.findFirstOrThrow({ where: { episodeId: episode.id } });
+    expect(watch.watchedAt).toEqual(receivedAt);
+    // The failed row now says where its retry went, instead of offering the button again.
+    await page.reload();
+    expect(await row.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    expect(await text(row)).toContain(`retried: #${retried.id}`);
   });
 
   test('unmap from the page, then log out', async () => {
