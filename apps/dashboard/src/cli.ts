@@ -1,5 +1,7 @@
 // npm run cli -- COMMAND [options]. Uses the same services as the HTTP API.
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { HttpError } from '@plexhook/core';
 import {
@@ -22,6 +24,7 @@ import { type CliConfig, loadCliConfig } from './config';
 import { type ArrProgress, importFromArr } from './services/arr-import';
 import { runCatalogImport } from './services/catalog-import';
 import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
+import { EXPORT_FORMATS, type ExportFormat, openUserExport } from './services/export';
 import { resolveConflict } from './services/resolve-conflict';
 import { retryWebhookLog } from './services/retry-webhook';
 import { createUser, rotateUserSecret } from './services/users';
@@ -45,6 +48,8 @@ const USAGE = `usage: npm run cli -- COMMAND [options]
   conflicts:resolve ID --ignore
   logs:prune --days N                 delete webhook logs older than N days (held scrobbles are kept)
   logs:retry ID                       queue a failed webhook again (its stored payload, once per log row)
+  export --user ID [--format csv|json|ndjson] [--out FILE]
+                                      every watch of a user (json by default), to stdout or FILE
   db:migrate                          create the database if missing, apply pending migrations`;
 
 class UsageError extends Error {}
@@ -384,6 +389,23 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
           ? `webhook log ${logId} is queued for a retry already (job ${result.id})`
           : `webhook log ${logId} queued again as job ${result.id}`,
       );
+      return;
+    }
+    case 'export': {
+      const { values } = parse(args, {
+        user: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+        out: { type: 'string' },
+      });
+      const userId = positiveInt(str(values.user), '--user');
+      const format = str(values.format) as ExportFormat;
+      if (!EXPORT_FORMATS.includes(format))
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      const out = str(values.out);
+      const { stream, rows } = await openUserExport(r.db, userId, format);
+      // The file is opened only once the user is known, so a 404 leaves no empty file behind.
+      await pipeline(stream, out ? createWriteStream(out) : process.stdout);
+      if (out) print(`exported ${rows()} row(s) of user ${userId} to ${out}`);
       return;
     }
     case 'db:migrate': {

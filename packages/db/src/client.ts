@@ -40,6 +40,15 @@ export function createPrismaClient(url: string, options: PrismaClientOptions = {
   return db;
 }
 
+/**
+ * The client's own pg pool (null for a transaction client or a client not made here), for a
+ * statement that needs one connection of its own for a while: the export's cursor.
+ */
+export function ownPool(db: DbOrTx): Pool | null {
+  const own = (db as WithPool)[POOL];
+  return own && own.owner === db ? own.pool : null;
+}
+
 // A statement's name is derived from its text, so it needs no registry: the same text gets the
 // same name on every connection, and another text another name. Each name is prepared once per
 // connection and kept by the server for the connection's life, so only packages/db's own hot-path

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import { notFound } from '@plexhook/core';
 import {
   type Db,
@@ -18,6 +19,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { runCatalogImport } from '../services/catalog-import';
+import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportFileName, openUserExport } from '../services/export';
 import { replayResolvedConflict, resolveConflict } from '../services/resolve-conflict';
 import { retryWebhookLog } from '../services/retry-webhook';
 import { createUser, rotateUserSecret, updatePlexConfig } from '../services/users';
@@ -62,6 +64,11 @@ const LogQuery = z.object({
   cursor: int4Param().optional(),
   includePayload: boolParam.optional(),
   ...Paging,
+});
+
+const ExportQuery = z.object({
+  userId: int4Param(),
+  format: z.enum(EXPORT_FORMATS, { error: 'format must be csv, json or ndjson' }).default('json'),
 });
 
 export function apiRouter(deps: ApiDeps): Router {
@@ -129,6 +136,26 @@ export function apiRouter(deps: ApiDeps): Router {
   });
   router.patch('/users/:id/plex-config', async (req, res) => {
     res.json(await updatePlexConfig(deps.db, id(req.params), req.body));
+  });
+
+  // Streamed: rows go out as the database's cursor hands them over, at the client's pace.
+  router.get('/export', async (req, res) => {
+    const { userId, format } = parseInput(ExportQuery, req.query);
+    const { stream, rows } = await openUserExport(deps.db, userId, format);
+    res.setHeader('Content-Type', EXPORT_CONTENT_TYPES[format]);
+    res.setHeader('Content-Disposition', `attachment; filename="${exportFileName(userId, format)}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      await pipeline(stream, res);
+    } catch (err) {
+      // The status line is sent: an error now can only cut the response short. The chunked
+      // body then lacks its last chunk, which the client reports as an error rather than taking
+      // a truncated file for a whole one. A client that went away is not an error of ours.
+      if (!res.destroyed) res.destroy();
+      if (req.socket.destroyed && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE')
+        return;
+      deps.logger.error({ err: (err as Error).message, userId, rows: rows() }, 'export failed');
+    }
   });
   return router;
 }
