@@ -156,6 +156,17 @@ test('parameters and bodies come from the schemas that validate them', () => {
     'application/x-ndjson',
   ]);
   expect(Object.keys(exportOp.responses).sort()).toEqual(['200', '400', '401', '404', '429']);
+  expect(exportOp.responses['404']!.content).toEqual({
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: { error: { type: 'string' } },
+        required: ['error'],
+        additionalProperties: false,
+        description: 'What went wrong',
+      },
+    },
+  });
 
   // A body: the users service's CreateUserSchema, and the resolve union with its actions.
   expect(op('post', '/api/users').requestBody!.content['application/json']!.schema).toMatchObject({

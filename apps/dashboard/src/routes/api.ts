@@ -33,7 +33,7 @@ import {
   updatePlexConfig,
 } from '../services/users';
 import { int4Param, parseInput } from '../validation';
-import { type ApiOperation, operation, serveOpenApi } from './openapi';
+import { type ApiOperation, ErrorSchema, operation, serveOpenApi } from './openapi';
 
 export type ApiDeps = {
   db: Db;
@@ -110,8 +110,8 @@ const RetrySchema = z.object({
 const ok = (description: string, schema?: z.ZodType) => ({
   200: { description, ...(schema ? { schema } : {}) },
 });
-const notFoundDoc = (what: string) => ({ 404: { description: `Unknown ${what}` } });
-const conflictDoc = (description: string) => ({ 409: { description } });
+const notFoundDoc = (what: string) => ({ 404: { description: `Unknown ${what}`, schema: ErrorSchema } });
+const conflictDoc = (description: string) => ({ 409: { description, schema: ErrorSchema } });
 
 const ExportQuery = z.object({
   userId: int4Param(),
