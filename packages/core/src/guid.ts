@@ -120,7 +120,8 @@ export function hamaCustomNumbering(metadata: PlexMetadata | undefined): string 
 /** Catalogue ids are PostgreSQL `integer`s: a larger number cannot name anything we store. */
 export const MAX_EXTERNAL_ID = 2_147_483_647;
 
-function parseNumericId(raw: string): number | undefined {
+/** A positive decimal id that fits int4 (`MAX_EXTERNAL_ID`), else undefined. */
+export function parseNumericId(raw: string): number | undefined {
   if (!/^\d{1,10}$/.test(raw)) return undefined;
   const id = Number(raw);
   return id > 0 && id <= MAX_EXTERNAL_ID ? id : undefined;

@@ -1,13 +1,16 @@
 export * from './catalog-sources';
 export * from './dedupe';
+export { embyWatchEvent } from './emby-event';
 export * from './events';
 export * from './guid';
 export * from './http-error';
+export { jellyfinKey, jellyfinWatchEvent } from './jellyfin-event';
 export * from './match';
 export * from './movie-match';
 export * from './plex-payload';
 export * from './plex-server';
 export * from './sanitize';
+export type { SourceInput } from './source-fields';
 export * from './title';
 export * from './trigram';
 export * from './watch-event';

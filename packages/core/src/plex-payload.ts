@@ -5,7 +5,8 @@ import { type core, z } from 'zod';
 // reject everything else, so the worker never has to guess at types.
 const NUMERIC_STRING = /^\s*-?\d+(\.\d+)?\s*$/;
 
-function toNumberIfNumeric(value: unknown): unknown {
+/** A numeric string as a number; null and "" as absent; anything else unchanged. */
+export function toNumberIfNumeric(value: unknown): unknown {
   if (value === null || value === '') return undefined;
   if (typeof value === 'string' && NUMERIC_STRING.test(value)) return Number(value);
   return value;
@@ -26,12 +27,19 @@ const optionalNumber = z.preprocess(toNumberIfNumeric, z.number().optional()).op
 // a negative, beyond int4) is no number at all, so the episode is simply not found, never a
 // database error that would be retried.
 const MAX_INT4 = 2_147_483_647;
+const isInt4Index = (n: number) => Number.isInteger(n) && n >= 0 && n <= MAX_INT4;
 const optionalIndex = z
   .preprocess((value) => {
     const n = toNumberIfNumeric(value);
-    return typeof n === 'number' && !(Number.isInteger(n) && n >= 0 && n <= MAX_INT4) ? undefined : n;
+    return typeof n === 'number' && !isInt4Index(n) ? undefined : n;
   }, z.number().optional())
   .optional();
+
+/** A season or episode number (a number or a numeric string) that fits int4, else undefined. */
+export function int4Index(value: unknown): number | undefined {
+  const n = toNumberIfNumeric(value);
+  return typeof n === 'number' && isInt4Index(n) ? n : undefined;
+}
 const optionalString = z.preprocess(nullToUndefined, z.string().optional()).optional();
 const optionalBoolean = z.preprocess(nullToUndefined, z.boolean().optional()).optional();
 /** Rating keys are opaque identifiers: always strings, even when Plex sends a number. */

@@ -8,7 +8,7 @@ import type { PlexMetadata, PlexPayload } from './plex-payload';
 import { splitTitleYear } from './title';
 import { watchedAt } from './watched-at';
 
-export type WatchSource = 'plex';
+export type WatchSource = 'plex' | 'jellyfin' | 'emby';
 
 /**
  * What happened. Only `scrobble` (the item was watched to the end) marks anything today;
@@ -31,6 +31,8 @@ export type EpisodeMedia = {
     guid?: string;
     /** The SHOW's external ids (legacy agents, the show's guid); never the episode's. */
     ids: ExternalIds;
+    /** The show's own year when the source sends it apart from the title (Jellyfin's `Year`). */
+    year?: number;
   };
   /** The episode's own external ids (Plex's new agents: `Guid[]`). */
   ids: ExternalIds;
@@ -126,7 +128,8 @@ function isLiveTv(metadata: PlexMetadata): boolean {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function isValidIsoDate(value: string): boolean {
+/** A real calendar date written YYYY-MM-DD (no 2021-02-30). */
+export function isValidIsoDate(value: string): boolean {
   if (!ISO_DATE.test(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
@@ -215,7 +218,8 @@ export function plexWatchEvent(payload: PlexPayload, job: { userId: number; rece
 export function episodeQuery(media: EpisodeMedia): ShowQuery {
   const { title, year } = splitTitleYear(media.show.title ?? '');
   const query: ShowQuery = { title };
-  if (year !== undefined) query.titleYear = year;
+  const titleYear = year ?? media.show.year;
+  if (titleYear !== undefined) query.titleYear = titleYear;
   // These are the episode's own date and year, never the show's.
   if (media.airDate !== undefined) query.episodeAirDate = media.airDate;
   if (media.year !== undefined) query.episodeYear = media.year;

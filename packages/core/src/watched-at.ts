@@ -10,7 +10,12 @@ const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 export function watchedAt(payload: PlexPayload, receivedAt: Date): Date {
   const seconds = payload.Metadata?.lastViewedAt;
   if (seconds === undefined || !Number.isFinite(seconds)) return receivedAt;
-  const ms = seconds * 1000;
+  return plausibleWatchedAt(seconds * 1000, receivedAt);
+}
+
+/** A source's time (epoch ms) if sane, else receipt time: the rule every adapter shares. */
+export function plausibleWatchedAt(ms: number | undefined, receivedAt: Date): Date {
+  if (ms === undefined || !Number.isFinite(ms)) return receivedAt;
   if (ms < EARLIEST_PLAUSIBLE || ms > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) return receivedAt;
   return new Date(ms);
 }
