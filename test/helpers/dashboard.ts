@@ -1,8 +1,20 @@
-// Shared by the dashboard's integration suites: the CLI as a process, the web page's login.
+// Shared by the dashboard's integration suites: the app on a free port, the CLI as a process,
+// the web page's login.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createDashboardApp, type DashboardDeps } from '@plexhook/dashboard';
+import pino from 'pino';
+import { type Listening, listen } from './http';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** The dashboard app on a free port, on a suite's own database and queue, logging nothing. */
+export function listenDashboard(
+  on: Pick<DashboardDeps, 'db' | 'redis' | 'queue'>,
+  config: DashboardDeps['config'],
+): Promise<Listening> {
+  return listen(createDashboardApp({ ...on, logger: pino({ level: 'silent' }), config }));
+}
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 

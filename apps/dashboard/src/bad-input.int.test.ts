@@ -2,12 +2,10 @@
 // past PostgreSQL's int4 in queries, paths and bodies, NUL characters (which PostgreSQL's text
 // cannot hold) in every string an admin can send, and Bull Board's own query and path params.
 import { createUserWithSecret, type Prisma } from '@plexhook/db';
-import pino from 'pino';
-import { webLogin } from '../../../test/helpers/dashboard';
+import { listenDashboard, webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
-import { type Listening, listen } from '../../../test/helpers/http';
+import type { Listening } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
-import { createDashboardApp } from './app';
 
 const TOKEN = 'bad-input-admin-token-0123456789';
 const TOO_BIG = 2_147_483_648; // int4's maximum + 1
@@ -34,14 +32,9 @@ beforeAll(async () => {
     });
   showConflict = (await conflict('show', '100')).id;
   movieConflict = (await conflict('movie', '200')).id;
-  server = await listen(
-    createDashboardApp({
-      db: t.db,
-      redis: q.redis,
-      queue: q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
-    }),
+  server = await listenDashboard(
+    { db: t.db, redis: q.redis, queue: q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
   );
 });
 

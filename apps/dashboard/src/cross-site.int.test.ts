@@ -2,12 +2,10 @@
 // mutating API (which a browser reaches with cached basic-auth credentials), the admin API and
 // the page's forms. Requests without Origin or Sec-Fetch-Site (curl, scripts) keep working.
 import { createUserWithSecret, type Prisma } from '@plexhook/db';
-import pino from 'pino';
-import { webLogin } from '../../../test/helpers/dashboard';
+import { listenDashboard, webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
-import { type Listening, listen } from '../../../test/helpers/http';
+import type { Listening } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
-import { createDashboardApp } from './app';
 
 const TOKEN = 'cross-site-admin-token-0123456789';
 const BASIC = `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`;
@@ -18,14 +16,9 @@ let self: string;
 
 beforeAll(async () => {
   [t, q] = await Promise.all([createTestDb('crosssite'), createTestQueue('crosssite')]);
-  server = await listen(
-    createDashboardApp({
-      db: t.db,
-      redis: q.redis,
-      queue: q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
-    }),
+  server = await listenDashboard(
+    { db: t.db, redis: q.redis, queue: q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
   );
   self = server.url;
 });

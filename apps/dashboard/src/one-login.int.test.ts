@@ -1,11 +1,9 @@
 // One login (issue 19): the page's session opens Bull Board too, without basic auth; a logout
 // closes both; the token and basic auth keep working; the session does not let another site in.
-import pino from 'pino';
-import { webLogin } from '../../../test/helpers/dashboard';
+import { listenDashboard, webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
-import { type Listening, listen } from '../../../test/helpers/http';
+import type { Listening } from '../../../test/helpers/http';
 import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
-import { createDashboardApp } from './app';
 
 const TOKEN = 'one-login-admin-token-0123456789';
 let t: TestDb;
@@ -14,14 +12,9 @@ let server: Listening;
 
 beforeAll(async () => {
   [t, q] = await Promise.all([createTestDb('onelogin'), createTestQueue('onelogin')]);
-  server = await listen(
-    createDashboardApp({
-      db: t.db,
-      redis: q.redis,
-      queue: q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
-    }),
+  server = await listenDashboard(
+    { db: t.db, redis: q.redis, queue: q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
   );
 });
 afterAll(async () => {

@@ -1,14 +1,12 @@
 // The reference scenario through public surfaces only: CLI demo:seed -> Plex-style multipart
 // webhook to the real ingest app -> worker -> dashboard API resolves the conflict -> the held
 // scrobble is replayed and marked -> the next episode is marked at once.
-import pino from 'pino';
-import { runCli, webhookUrlIn } from '../../../test/helpers/dashboard';
-import { type Listening, listen } from '../../../test/helpers/http';
+import { listenDashboard, runCli, webhookUrlIn } from '../../../test/helpers/dashboard';
+import type { Listening } from '../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { TEST_REDIS_URL } from '../../../test/helpers/redis';
 import { waitFor } from '../../../test/helpers/wait';
-import { createDashboardApp } from './app';
 
 jest.setTimeout(120_000);
 
@@ -18,14 +16,9 @@ let dashboard: Listening;
 
 beforeAll(async () => {
   p = await startPipeline('dashref');
-  dashboard = await listen(
-    createDashboardApp({
-      db: p.db,
-      redis: p.q.redis,
-      queue: p.q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
-    }),
+  dashboard = await listenDashboard(
+    { db: p.db, redis: p.q.redis, queue: p.q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
   );
 });
 afterAll(async () => {

@@ -2,12 +2,11 @@
 // real worker (issue 14 item 3): the retry marks the episode at the scrobble's own time, and the
 // dedupe claim the failed job still holds does not turn the retry into a "duplicate".
 import { WEBHOOK_JOB } from '@plexhook/queue';
-import pino from 'pino';
-import { type Listening, listen } from '../../../test/helpers/http';
+import { listenDashboard } from '../../../test/helpers/dashboard';
+import type { Listening } from '../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { waitFor } from '../../../test/helpers/wait';
-import { createDashboardApp } from './app';
 import { runCatalogImport } from './services/catalog-import';
 
 jest.setTimeout(60_000);
@@ -44,14 +43,9 @@ beforeAll(async () => {
       matchConfidence: 1,
     },
   });
-  dashboard = await listen(
-    createDashboardApp({
-      db: p.db,
-      redis: p.q.redis,
-      queue: p.q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
-    }),
+  dashboard = await listenDashboard(
+    { db: p.db, redis: p.q.redis, queue: p.q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
   );
   p.startWorker();
 });

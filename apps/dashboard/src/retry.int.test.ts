@@ -3,13 +3,11 @@
 // worker makes of that job is retry-worker.int.test.ts's.
 import { createUserWithSecret, type PlexWebhookLog, type Prisma } from '@plexhook/db';
 import { WEBHOOK_JOB } from '@plexhook/queue';
-import pino from 'pino';
-import { runCli, webLogin } from '../../../test/helpers/dashboard';
+import { listenDashboard, runCli, webLogin } from '../../../test/helpers/dashboard';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
-import { type Listening, listen } from '../../../test/helpers/http';
+import type { Listening } from '../../../test/helpers/http';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
 import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../../../test/helpers/redis';
-import { createDashboardApp } from './app';
 
 jest.setTimeout(60_000);
 
@@ -23,14 +21,9 @@ let userId: number;
 beforeAll(async () => {
   [t, q] = await Promise.all([createTestDb('retry'), createTestQueue('retry')]);
   userId = (await createUserWithSecret(t.db, 'alice')).id;
-  server = await listen(
-    createDashboardApp({
-      db: t.db,
-      redis: q.redis,
-      queue: q.queue,
-      logger: pino({ level: 'silent' }),
-      config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
-    }),
+  server = await listenDashboard(
+    { db: t.db, redis: q.redis, queue: q.queue },
+    { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: 'https://hooks.example.test' },
   );
 });
 

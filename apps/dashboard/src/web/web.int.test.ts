@@ -2,14 +2,13 @@
 // pipeline: ingest -> BullMQ -> worker -> PostgreSQL, and the dashboard app as main.ts builds it.
 import { readFile } from 'node:fs/promises';
 import type { Prisma } from '@plexhook/db';
-import pino from 'pino';
 import type { BrowserContext, Dialog, Locator, Page } from 'playwright-core';
 import { haveChromium, type LaunchedChromium, launchChromium } from '../../../../test/helpers/browser';
-import { type Listening, listen } from '../../../../test/helpers/http';
+import { listenDashboard } from '../../../../test/helpers/dashboard';
+import type { Listening } from '../../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../../test/helpers/pipeline';
 import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { waitFor } from '../../../../test/helpers/wait';
-import { createDashboardApp } from '../app';
 import { runCatalogImport } from '../services/catalog-import';
 import { DEMO_CATALOG_PATH } from '../services/demo';
 
@@ -39,14 +38,9 @@ suite('dashboard web page in Chromium', () => {
     icarly2021 = (await p.db.tvShow.findUniqueOrThrow({ where: { tmdbId: 119243 } })).id;
     user = await p.createUser('alice');
     p.startWorker();
-    dashboard = await listen(
-      createDashboardApp({
-        db: p.db,
-        redis: p.q.redis,
-        queue: p.q.queue,
-        logger: pino({ level: 'silent' }),
-        config: { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
-      }),
+    dashboard = await listenDashboard(
+      { db: p.db, redis: p.q.redis, queue: p.q.queue },
+      { ADMIN_TOKEN: TOKEN, PUBLIC_WEBHOOK_URL: p.ingest.url },
     );
     chromium = await launchChromium({ baseURL: dashboard.url, viewport: { width: 1280, height: 900 } });
     context = chromium.context;
