@@ -22,6 +22,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Resolves once a redis-server at `url` answers PING (a fresh connection per try). */
+export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => {
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } finally {
+      probe.disconnect();
+    }
+  }, timeoutMs);
+}
+
 /** A Redis of the test's own, persisted with AOF fsync=always, so it can be killed and restarted. */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
@@ -61,21 +76,7 @@ export class PrivateRedis {
       ],
       { stdio: 'ignore' },
     );
-    await waitFor(async () => {
-      const { Redis } = await import('ioredis');
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000);
+    await waitForRedis(this.url);
   }
 
   /** A crash, not a shutdown: what was acknowledged survives (AOF always), nothing else. */

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { waitFor } from '../test/helpers/wait';
-import { freePort } from './harness';
+import { freePort, waitForRedis } from './harness';
 
 const run = promisify(execFile);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -108,21 +107,7 @@ export class RedisServer {
       },
     );
     const server = new RedisServer(port, dir, child);
-    await waitFor(async () => {
-      const { Redis } = await import('ioredis');
-      const probe = new Redis(server.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000);
+    await waitForRedis(server.url);
     return server;
   }
 
