@@ -6,8 +6,10 @@
 // import never erases what the catalogue knows and a missing fact only makes matching more
 // careful. A show or movie without a usable title is skipped, with the reason.
 import { z } from 'zod';
-import { MAX_EXTERNAL_ID } from './guid';
+import { parseNumericId } from './guid';
 import { isInformativeEpisodeTitle } from './match';
+import { int4Index } from './plex-payload';
+import { isoDay, text as sourceText } from './source-fields';
 
 export type SourceCatalogEpisode = { number: number; title: string | null; airDate: string | null };
 export type SourceCatalogShow = {
@@ -29,14 +31,14 @@ export type SourceCatalogMovie = {
 };
 export type FromSource<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-const INT4_MAX = 2_147_483_647;
-
+/** A positive id that fits int4, a number or its decimal text (`parseNumericId`), else null. */
 const externalId = z
   .unknown()
   .optional()
-  .transform((v) =>
-    typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= MAX_EXTERNAL_ID ? v : null,
-  );
+  .transform((v) => {
+    const raw = sourceText(v);
+    return (raw === undefined ? undefined : parseNumericId(raw)) ?? null;
+  });
 const imdbId = z
   .unknown()
   .optional()
@@ -50,13 +52,9 @@ const day = z
   .unknown()
   .optional()
   .transform((v) => {
-    if (typeof v !== 'string') return null;
-    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(v.trim());
-    if (!m) return null;
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const date = new Date(Date.UTC(y, mo - 1, d));
-    const valid = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-    return valid && y >= 1870 && y <= 2100 ? (m[0] as string) : null;
+    const d = isoDay(v);
+    const y = Number(d?.slice(0, 4));
+    return d !== undefined && y >= 1870 && y <= 2100 ? d : null;
   });
 const text = z
   .unknown()
@@ -73,7 +71,7 @@ const text = z
 const index = z
   .unknown()
   .optional()
-  .transform((v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= INT4_MAX ? v : null));
+  .transform((v) => int4Index(v) ?? null);
 const year = z
   .unknown()
   .optional()
