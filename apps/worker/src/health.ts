@@ -2,20 +2,13 @@
 // PostgreSQL or a Redis at maxmemory is not a property of any webhook, so it must not spend a
 // job's attempts or flood the log. Both pause the worker (it stops fetching jobs), probe, and
 // resume by themselves.
+import { SOCKET_ERROR_CODES } from '@plexhook/queue';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 const DB_UNAVAILABLE_CODES = new Set([
-  // Node sockets
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  ...SOCKET_ERROR_CODES,
   // PostgreSQL: connection exceptions, admin/crash shutdown, cannot connect now, too many clients
   '08000',
   '08001',

@@ -7,7 +7,9 @@
 
 type Logger = { error(o: object, m: string): void; info(o: object, m: string): void };
 
-const CONNECTION_CODES = new Set([
+/** Node's socket error codes for a server that cannot be reached (the worker's database
+ * health uses the same list). */
+export const SOCKET_ERROR_CODES: readonly string[] = [
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -16,8 +18,10 @@ const CONNECTION_CODES = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'ECONNABORTED',
-]);
+];
+const CONNECTION_CODES = new Set([...SOCKET_ERROR_CODES, 'ECONNABORTED']);
+/** ioredis often reports only a message ("connect ECONNREFUSED 127.0.0.1:6379"). */
+const SOCKET_ERROR_IN_MESSAGE = new RegExp(`\\b(${SOCKET_ERROR_CODES.join('|')})\\b`);
 
 /** An error that says the server cannot be reached (not one that it answered with). */
 export function isConnectionError(err: unknown): boolean {
@@ -25,9 +29,7 @@ export function isConnectionError(err: unknown): boolean {
   if (typeof e?.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return (
-    /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.test(
-      message,
-    ) ||
+    SOCKET_ERROR_IN_MESSAGE.test(message) ||
     message === 'Connection is closed.' ||
     message.startsWith('Reached the max retries per request limit')
   );
