@@ -1,6 +1,7 @@
 // `npm start`'s first step: are PostgreSQL and Redis there? One line per missing service,
 // naming it, the URL tried (without its password) and how to start it, within a few seconds,
 // instead of three processes retrying in a loop of JSON error lines.
+import { IngestConfigSchema } from '@plexhook/ingest';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
@@ -81,11 +82,16 @@ async function checkRedis(url: string): Promise<Missing | null> {
   }
 }
 
+/** The URL the apps will use: the variable, else the apps' own default. */
+function urlOf(name: 'DATABASE_URL' | 'REDIS_URL', env: NodeJS.ProcessEnv): string {
+  return env[name] ?? (IngestConfigSchema.shape[name].parse(undefined) as string);
+}
+
 /** Both services checked at once; what is missing, empty when all is well. */
 export async function preflight(env: NodeJS.ProcessEnv): Promise<Missing[]> {
   const results = await Promise.all([
-    checkPostgres(env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/plexhook'),
-    checkRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+    checkPostgres(urlOf('DATABASE_URL', env)),
+    checkRedis(urlOf('REDIS_URL', env)),
   ]);
   return results.filter((m): m is Missing => m !== null);
 }

@@ -21,10 +21,7 @@ async function closedPort(): Promise<number> {
 
 type Run = { code: number | null; stdout: string; stderr: string; ms: number };
 
-function start(
-  env: Record<string, string>,
-  until?: (stdout: string) => boolean,
-): Promise<Run & { stop?: () => void }> {
+function start(env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Run> {
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/start.ts')], {
     cwd: ROOT,
