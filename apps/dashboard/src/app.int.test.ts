@@ -237,7 +237,14 @@ describe('resolving', () => {
       });
       expect(res.body.conflict.resolvedAt).toEqual(expect.any(String));
       const mapping = await t.db.plexShowMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: ratingKey,
+          },
+        },
       });
       expect(mapping).toMatchObject({
         id: res.body.mapping.id,
@@ -308,7 +315,14 @@ describe('resolving', () => {
         resolvedTvshowId: show.id,
       });
       const mapping = await t.db.plexShowMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: ratingKey,
+          },
+        },
       });
       expect(mapping).toMatchObject({ tvshowId: show.id, matchMethod: 'manual', syncEnabled: true });
       expect(res.body.replayed).toBe(1);
@@ -335,7 +349,14 @@ describe('resolving', () => {
     expect(res.body.replayed).toBe(0);
     expect(res.body.conflict).toMatchObject({ resolutionAction: 'ignored', resolvedTvshowId: null });
     const mapping = await t.db.plexShowMapping.findUniqueOrThrow({
-      where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+      where: {
+        userId_source_serverId_plexRatingKey: {
+          userId,
+          source: 'plex',
+          serverId: '',
+          plexRatingKey: ratingKey,
+        },
+      },
     });
     expect(mapping).toMatchObject({ tvshowId: null, syncEnabled: false, matchMethod: 'manual' });
     for (const log of logs) {
@@ -920,7 +941,14 @@ describe('movie conflicts', () => {
         heldWebhooks: 0,
       });
       const mapping = await t.db.plexMovieMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: ratingKey,
+          },
+        },
       });
       expect(mapping).toMatchObject({
         id: res.body.mapping.id,
@@ -982,7 +1010,14 @@ describe('movie conflicts', () => {
       });
       expect(
         await t.db.plexMovieMapping.findUniqueOrThrow({
-          where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+          where: {
+            userId_source_serverId_plexRatingKey: {
+              userId,
+              source: 'plex',
+              serverId: '',
+              plexRatingKey: ratingKey,
+            },
+          },
         }),
       ).toMatchObject({ movieId: movie.id, matchMethod: 'manual', syncEnabled: true });
       expect(res.body.replayed).toBe(1);
@@ -1015,7 +1050,14 @@ describe('movie conflicts', () => {
     expect(res.body.mapping).toMatchObject({ mediaType: 'movie', movieId: null, syncEnabled: false });
     expect(
       await t.db.plexMovieMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId, plexRatingKey: ratingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: ratingKey,
+          },
+        },
       }),
     ).toMatchObject({ movieId: null, syncEnabled: false, matchMethod: 'manual' });
     expect(await t.db.plexShowMapping.count({ where: { plexRatingKey: ratingKey } })).toBe(0);

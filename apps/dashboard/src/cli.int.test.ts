@@ -177,7 +177,14 @@ describe('conflicts', () => {
     });
     expect(
       await t.db.plexShowMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId, plexRatingKey: conflict.plexRatingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: conflict.plexRatingKey,
+          },
+        },
       }),
     ).toMatchObject({ tvshowId: shows[0], matchMethod: 'manual' });
 
@@ -288,7 +295,14 @@ describe('conflicts', () => {
       });
       expect(
         await t.db.plexMovieMapping.findUniqueOrThrow({
-          where: { userId_plexRatingKey: { userId, plexRatingKey: conflict.plexRatingKey } },
+          where: {
+            userId_source_serverId_plexRatingKey: {
+              userId,
+              source: 'plex',
+              serverId: '',
+              plexRatingKey: conflict.plexRatingKey,
+            },
+          },
         }),
       ).toMatchObject({ movieId: movies[1], matchMethod: 'manual', matchConfidence: 1 });
       expect((await q.queue.getJob(`replay-${log.id}`))?.data).toMatchObject({ replayOfLogId: log.id });

@@ -51,7 +51,14 @@ describe('show ids from the Plex server', () => {
     const log = await send(user, { Metadata: k });
     expect(log).toMatchObject({ status: 'success', actionTaken: 'episode_marked', conflictId: null });
     const mapping = await p.db.plexShowMapping.findUniqueOrThrow({
-      where: { userId_plexRatingKey: { userId: user.id, plexRatingKey: k.grandparentRatingKey } },
+      where: {
+        userId_source_serverId_plexRatingKey: {
+          userId: user.id,
+          source: 'plex',
+          serverId: '',
+          plexRatingKey: k.grandparentRatingKey,
+        },
+      },
     });
     expect(mapping).toMatchObject({
       tvshowId: icarly.revival.id,
@@ -440,7 +447,14 @@ describe('movies', () => {
     const ratingKey = (payload.Metadata as { ratingKey: string }).ratingKey;
     expect(
       await p.db.plexMovieMapping.findUniqueOrThrow({
-        where: { userId_plexRatingKey: { userId: user.id, plexRatingKey: ratingKey } },
+        where: {
+          userId_source_serverId_plexRatingKey: {
+            userId: user.id,
+            source: 'plex',
+            serverId: '',
+            plexRatingKey: ratingKey,
+          },
+        },
       }),
     ).toMatchObject({ movieId: heat.id, matchMethod: 'tmdb_id', plexYear: 1995 });
   });

@@ -125,7 +125,14 @@ test('a legacy thetvdb guid maps by tvdb id and marks the episode in one webhook
   );
   expect(await p.logOf(jobId)).toMatchObject({ status: 'success', actionTaken: 'episode_marked' });
   const mapping = await p.db.plexShowMapping.findUniqueOrThrow({
-    where: { userId_plexRatingKey: { userId: user.id, plexRatingKey: k.grandparentRatingKey } },
+    where: {
+      userId_source_serverId_plexRatingKey: {
+        userId: user.id,
+        source: 'plex',
+        serverId: '',
+        plexRatingKey: k.grandparentRatingKey,
+      },
+    },
   });
   expect(mapping).toMatchObject({ tvshowId: show.id, matchMethod: 'tvdb_id', matchConfidence: 1 });
 });

@@ -146,7 +146,7 @@ export async function findMappingTarget(
   plexRatingKey: string,
 ): Promise<MappingTarget | null> {
   const m = await table(db, mediaType).findUnique({
-    where: { userId_plexRatingKey: { userId, plexRatingKey } },
+    where: { userId_source_serverId_plexRatingKey: { userId, source: 'plex', serverId: '', plexRatingKey } },
   });
   return m ? toTarget(m) : null;
 }
@@ -186,7 +186,7 @@ function upsert(
 ): Promise<PlexShowMapping | PlexMovieMapping> {
   const { userId, plexRatingKey, ...rest } = input;
   return table(db, mediaType).upsert({
-    where: { userId_plexRatingKey: { userId, plexRatingKey } },
+    where: { userId_source_serverId_plexRatingKey: { userId, source: 'plex', serverId: '', plexRatingKey } },
     create: input,
     update: onExisting === 'replace' ? rest : {},
   });
