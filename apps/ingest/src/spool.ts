@@ -1,8 +1,8 @@
 import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PlexWebhookJob } from '@plexhook/queue';
+import type { PlexWebhookJobInput } from '@plexhook/queue';
 
-export type SpoolEntry = { jobId: string; job: PlexWebhookJob };
+export type SpoolEntry = { jobId: string; job: PlexWebhookJobInput };
 
 export class SpoolFullError extends Error {
   constructor() {

@@ -1,15 +1,16 @@
 // The processor of a Plex webhook job, as a straight line: parse (the job, then Plex's payload
 // into a source-neutral watch event) -> read the event's context once -> handle -> record the
 // outcome as one log row (and the watch with it).
-import { parsePlexPayload, plexRawSummary, plexWatchEvent, sanitizeJson } from '@plexhook/core';
+import { sanitizeJson } from '@plexhook/core';
 import type { LoggedOutcome, LogWrite } from '@plexhook/db';
-import { PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
+import { JOB_SOURCES, type JobSource, PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
 import { recordHeld } from '../handlers/conflicts';
 import { contextKeys, handleWatchEvent } from '../handlers/handle-watch-event';
 import type { Outcome } from '../handlers/outcome';
 import { isDatabaseUnavailable } from '../health';
+import { ADAPTERS, rawSummary } from './adapters';
 
 /** The log row of this job, but for the outcome. */
 type LogDraft = Omit<LogWrite, 'outcome' | 'durationMs'> & { started: number };
@@ -87,12 +88,15 @@ async function failUnhandled(
   message: string,
   receivedAt: Date,
 ): Promise<never> {
-  const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown };
+  const raw = (job.data ?? {}) as { userId?: unknown; payload?: unknown; source?: unknown };
   const payload = sanitizeJson(raw.payload);
+  const source: JobSource = JOB_SOURCES.includes(raw.source as JobSource)
+    ? (raw.source as JobSource)
+    : 'plex';
   const userId = typeof raw.userId === 'number' ? raw.userId : null;
   // A user deleted since (or a malformed id) is logged without one rather than not at all.
   const known = userId !== null && (await deps.store.userExists(userId));
-  const { eventType, key } = plexRawSummary(payload);
+  const { eventType, key } = rawSummary(source, payload);
   await recordOutcome(
     deps,
     {
@@ -139,20 +143,19 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
     const message = `malformed job: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
     return failUnhandled(deps, job, jobId, started, message, new Date());
   }
-  const { userId, payload, replayOfLogId } = data.data;
+  const { userId, payload, replayOfLogId, source } = data.data;
   const receivedAt = new Date(data.data.receivedAt);
   const base = { jobId, userId, receivedAt, payload, started };
-  const parsed = parsePlexPayload(payload);
-  if (!parsed.ok) {
+  const adapted = ADAPTERS[source]({ userId, receivedAt, payload });
+  if (!adapted.ok) {
     // A payload that can never succeed: logged as failed at once, never retried.
-    const { eventType, key } = plexRawSummary(payload);
     return recordOutcome(
       deps,
-      { ...base, eventType, itemKey: key, itemTitle: null },
-      { status: 'failed', action: null, message: `invalid payload: ${parsed.error}` },
+      { ...base, eventType: adapted.eventType, itemKey: adapted.itemKey, itemTitle: null },
+      { status: 'failed', action: null, message: adapted.error },
     );
   }
-  const event = plexWatchEvent(parsed.payload, { userId, receivedAt });
+  const { event } = adapted;
   const draft: LogDraft = {
     ...base,
     eventType: event.sourceEvent,
