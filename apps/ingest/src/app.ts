@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { IngestConfig } from './config';
 import { redactPath } from './log-path';
 import type { IngestMetrics } from './metrics';
-import { webhookRouter } from './routes/webhook';
+import { WEBHOOK_PATHS, webhookRouter } from './routes/webhook';
 import type { SecretLookup } from './secret-cache';
 import type { Spool } from './spool';
 
@@ -41,7 +41,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     const started = performance.now();
     res.on('finish', () => {
       const status = res.statusCode;
-      if (req.path === '/api/plex/webhook') requests.inc({ status: String(status) });
+      if (WEBHOOK_PATHS.has(req.path)) requests.inc({ status: String(status) });
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'debug';
       if (!deps.logger.isLevelEnabled(level)) return;
       deps.logger[level](
@@ -58,8 +58,8 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     next();
   });
 
-  // The webhook first: Plex is no browser, so browser-hardening headers would only cost time
-  // on the hot path. Everything after it gets them.
+  // The webhooks first: media servers are no browsers, so browser-hardening headers would only
+  // cost time on the hot path. Everything after them gets them.
   app.use(webhookRouter(deps));
   app.use(helmet());
 

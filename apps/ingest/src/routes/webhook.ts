@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, HttpError, inspectJson, sanitizeJson, unauthorized } from '@plexhook/core';
-import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
+import { enqueueWebhook, type JobSource, type WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import multer from 'multer';
 import type { Logger } from 'pino';
@@ -36,34 +36,104 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * stack of every recursive serializer downstream: BullMQ, Prisma, pino). */
 export const MAX_PAYLOAD_DEPTH = 32;
 
-/** Plex's JSON, from the multipart `payload` field or a JSON body: an object with an event. */
-function readPayload(req: Request, multipart: boolean): Record<string, unknown> {
-  let raw: unknown = req.body;
+/**
+ * What differs between the media servers' webhook bodies; everything else of the route (secret,
+ * rate limit, size limits, cleaning, spool, answers) is one implementation for all of them.
+ */
+export type WebhookSource = {
+  source: JobSource;
+  path: string;
+  /** Name in messages. */
+  name: string;
+  /** The multipart field holding the JSON (Plex `payload`, Emby `data`); null: no multipart. */
+  multipartField: string | null;
+  /** Multipart files accepted and dropped: Plex's `thumb` by name, or any one file (Emby). */
+  files: { names: string[] } | 'any-one' | 'none';
+  /** A `text/*` body is the JSON as text (the Jellyfin plugin's default content type). */
+  jsonAsText: boolean;
+  /** The field every payload of this source has (a string): a cheap check that it is theirs. */
+  eventField: string;
+};
+
+export const WEBHOOK_SOURCES: readonly WebhookSource[] = [
+  {
+    source: 'plex',
+    path: '/api/plex/webhook',
+    name: 'Plex',
+    multipartField: 'payload',
+    files: { names: ['thumb'] },
+    jsonAsText: false,
+    eventField: 'event',
+  },
+  {
+    source: 'jellyfin',
+    path: '/api/jellyfin/webhook',
+    name: 'Jellyfin',
+    multipartField: null,
+    files: 'none',
+    jsonAsText: true,
+    eventField: 'NotificationType',
+  },
+  {
+    source: 'emby',
+    path: '/api/emby/webhook',
+    name: 'Emby',
+    multipartField: 'data',
+    files: 'any-one',
+    jsonAsText: false,
+    eventField: 'Event',
+  },
+];
+
+/** The paths of every webhook route (metrics count them together). */
+export const WEBHOOK_PATHS: ReadonlySet<string> = new Set(WEBHOOK_SOURCES.map((s) => s.path));
+
+/** The JSON text of a body, or its parsed value, as the source sends it. */
+function rawBody(req: Request, src: WebhookSource, multipart: boolean): unknown {
   if (multipart) {
-    const field = (req.body as Record<string, unknown> | undefined)?.payload;
-    if (typeof field !== 'string' || field.length === 0) throw badRequest('missing "payload" field');
+    const fieldName = src.multipartField as string;
+    const field = (req.body as Record<string, unknown> | undefined)?.[fieldName];
+    if (typeof field !== 'string' || field.length === 0) throw badRequest(`missing "${fieldName}" field`);
     try {
-      raw = JSON.parse(field);
+      return JSON.parse(field);
     } catch {
-      throw badRequest('"payload" field is not valid JSON');
+      throw badRequest(`"${fieldName}" field is not valid JSON`);
     }
-  } else if (!req.is('application/json')) {
-    throw badRequest('expected multipart/form-data with a "payload" field, or application/json');
   }
+  if (req.is('application/json')) return req.body;
+  if (src.jsonAsText && typeof req.body === 'string') {
+    try {
+      return JSON.parse(req.body);
+    } catch {
+      throw badRequest('body is not valid JSON');
+    }
+  }
+  const accepted = [
+    src.multipartField ? `multipart/form-data with a "${src.multipartField}" field` : null,
+    'application/json',
+    src.jsonAsText ? 'JSON as text/plain' : null,
+  ].filter((x) => x !== null);
+  throw badRequest(`expected ${accepted.join(', or ')}`);
+}
+
+/** The source's JSON: an object with its event field, cleaned of what PostgreSQL cannot store. */
+function readPayload(req: Request, src: WebhookSource, multipart: boolean): Record<string, unknown> {
+  const raw = rawBody(req, src, multipart);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw badRequest('payload must be a JSON object');
   }
   // One allocation-free walk checks the depth and whether anything needs fixing: what
   // PostgreSQL cannot store (NUL, lone surrogates) and __proto__/constructor/prototype keys.
-  // Plex's payloads almost never carry either, and then the parsed value is used as it is
+  // Payloads almost never carry either, and then the parsed value is used as it is
   // (sanitizeJson would return an equal copy); otherwise sanitizeJson replaces and drops them.
   const state = inspectJson(raw, MAX_PAYLOAD_DEPTH);
   if (state === 'too-deep') {
     throw badRequest(`payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
   }
   const payload = (state === 'clean' ? raw : sanitizeJson(raw)) as Record<string, unknown>;
-  if (typeof payload.event !== 'string' || payload.event.length === 0) {
-    throw badRequest('payload has no "event"');
+  const event = payload[src.eventField];
+  if (typeof event !== 'string' || event.length === 0) {
+    throw badRequest(`payload has no "${src.eventField}": not a ${src.name} webhook`);
   }
   return payload;
 }
@@ -90,30 +160,40 @@ const discardStorage: multer.StorageEngine = {
 
 export function webhookRouter(deps: WebhookRouteDeps): Router {
   const router = Router();
-  // Every multer limit set: its defaults are unlimited. One optional `thumb` file (Plex sends
-  // it with play/rate/library.new), read and dropped without being kept (fileSize still
-  // applies: past it busboy reports the limit and multer answers 413); any other file is a 400.
-  const upload = multer({
-    storage: discardStorage,
-    limits: {
-      fieldSize: deps.config.PAYLOAD_MAX_BYTES,
-      fieldNameSize: 100,
-      fields: 5,
-      fileSize: deps.config.THUMB_MAX_BYTES,
-      files: 1,
-      parts: 6,
-      headerPairs: 100,
-    },
-  }).fields([{ name: 'thumb', maxCount: 1 }]);
+  // Every multer limit set: its defaults are unlimited. At most one file (Plex sends a `thumb`
+  // with play/rate/library.new), read and dropped without being kept (fileSize still applies:
+  // past it busboy reports the limit and multer answers 413); any other file is a 400.
+  const limits: multer.Options['limits'] = {
+    fieldSize: deps.config.PAYLOAD_MAX_BYTES,
+    fieldNameSize: 100,
+    fields: 5,
+    fileSize: deps.config.THUMB_MAX_BYTES,
+    files: 1,
+    parts: 6,
+    headerPairs: 100,
+  };
+  const uploader = (files: WebhookSource['files']) => {
+    const m = multer({ storage: discardStorage, limits });
+    if (files === 'any-one') return m.any();
+    if (files === 'none') return m.none();
+    return m.fields(files.names.map((name) => ({ name, maxCount: 1 })));
+  };
   const json = express.json({ limit: deps.config.PAYLOAD_MAX_BYTES, strict: true });
+  // Any text/* type: the plugin says text/plain, a proxy may say something else of the kind.
+  const text = express.text({ limit: deps.config.PAYLOAD_MAX_BYTES, type: 'text/*' });
   // One content-type check picks the parser (multer and body-parser would each check again).
-  const parseBody = (req: Request, res: Response, next: NextFunction) => {
-    if (req.is('multipart/form-data')) {
-      res.locals.multipart = true;
-      upload(req, res, next);
-    } else {
-      json(req, res, next);
-    }
+  const bodyParser = (src: WebhookSource) => {
+    const upload = src.multipartField === null ? null : uploader(src.files);
+    return (req: Request, res: Response, next: NextFunction) => {
+      if (upload && req.is('multipart/form-data')) {
+        res.locals.multipart = true;
+        upload(req, res, next);
+      } else if (src.jsonAsText && req.is('text/*')) {
+        text(req, res, next);
+      } else {
+        json(req, res, next);
+      }
+    };
   };
   // Failed authentications per IP, so a secret cannot be brute-forced. Only failures are
   // counted (a limiter that counts every request in flight refused valid webhooks under load),
@@ -152,28 +232,36 @@ export function webhookRouter(deps: WebhookRouteDeps): Router {
   };
 
   // Size first (a declared 100 MB body is refused before anything else), then who it is, then
-  // the body under a byte budget.
-  router.post(
-    '/api/plex/webhook',
-    refuseDeclaredTooLarge(deps.config),
-    authenticate,
-    enforceBodyBudget(deps.config),
-    parseBody,
-    webhookHandler,
-  );
+  // the body under a byte budget. The same chain for every source; only the body reader differs.
+  for (const src of WEBHOOK_SOURCES) {
+    router.post(
+      src.path,
+      refuseDeclaredTooLarge(deps.config),
+      authenticate,
+      enforceBodyBudget(deps.config),
+      bodyParser(src),
+      (req: Request, res: Response) => webhookHandler(src, req, res),
+    );
+  }
   return router;
 
-  async function webhookHandler(req: Request, res: Response) {
+  async function webhookHandler(src: WebhookSource, req: Request, res: Response) {
     // The body budget already answered 413 (the parser may still have finished): not queued.
     if (res.headersSent) return;
-    const payload = readPayload(req, res.locals.multipart === true);
+    const payload = readPayload(req, src, res.locals.multipart === true);
     const jobId = randomUUID();
-    const job = { userId: res.locals.userId as number, receivedAt: new Date().toISOString(), payload };
+    const job = {
+      userId: res.locals.userId as number,
+      source: src.source,
+      receivedAt: new Date().toISOString(),
+      payload,
+    };
     const stop = deps.metrics.enqueueSeconds.startTimer();
     try {
       await withTimeout(enqueueWebhook(deps.queue, jobId, job), deps.config.ENQUEUE_TIMEOUT_MS);
     } catch (err) {
-      // Plex never retries: a webhook we cannot queue goes to the durable spool instead.
+      // Plex never retries (nor do the Jellyfin plugin and Emby): a webhook we cannot queue goes
+      // to the durable spool instead.
       if (!deps.spool) throw new HttpError(503, 'queue unavailable, webhook not accepted');
       deps.logger.warn(
         { jobId, err: err instanceof Error ? err.message : String(err) },
