@@ -77,6 +77,11 @@ export const PlexMetadataSchema = z.looseObject({
   subtype: optionalString,
   extraType: z.preprocess(nullToUndefined, z.union([z.string(), z.number()]).optional()).optional(),
   librarySectionType: optionalString,
+  // The library section an item is in (filters): Plex sends the id as a number or a string.
+  librarySectionID: optionalRatingKey,
+  librarySectionTitle: optionalString,
+  // media.rate: the user's rating, 0-10 (absent or 0: the rating was cleared).
+  userRating: optionalNumber,
   // Live TV sends `live: 1`; some clients send a boolean or "1".
   live: z.preprocess(nullToUndefined, z.union([z.boolean(), z.number(), z.string()]).optional()).optional(),
   key: optionalString,

@@ -79,6 +79,38 @@ export type WatchEvent = {
   watchedAt: Date;
   /** What the log row is filed under (a show's key for an episode) and a readable label. */
   summary: { key: string | null; label: string | null };
+  /** The library section the item is in (filters), as the source names it. */
+  library?: { id?: string; title?: string };
+  /** The player it played on: sessions are per player; filters. */
+  player?: { id?: string; name?: string };
+  /** Play, pause, resume, stop (and a scrobble): where playback is, in ms. */
+  playback?: PlaybackInfo;
+  /** A rating event: the value (null: cleared) and what was rated (a show too). */
+  rating?: RatingInfo;
+};
+
+export type PlaybackInfo = {
+  /** The state the event leaves the player in (a scrobble: stopped, the play is counted). */
+  state: 'playing' | 'paused' | 'stopped';
+  positionMs?: number;
+  durationMs?: number;
+};
+
+export type RatingInfo = {
+  /** 0-10; null when the rating was cleared (Plex: absent or 0). */
+  value: number | null;
+  target: RatedItem;
+};
+
+/** What a rating is about: an episode (with its show's key), a show, or a movie. */
+export type RatedItem = {
+  kind: 'episode' | 'show' | 'movie';
+  itemKey: string;
+  /** The show's key (mappings' key) of an episode; a show's own key for a show. */
+  showKey?: string;
+  title?: string;
+  season?: number;
+  episode?: number;
 };
 
 const pad = (n: number | undefined) => (n === undefined ? '??' : String(n).padStart(2, '0'));
@@ -193,10 +225,75 @@ export function plexMedia(metadata: PlexMetadata | undefined): WatchEvent['media
   return unsupported(`media type ${metadata.type} is not tracked`);
 }
 
+const PLEX_PLAYBACK_STATES: Record<string, PlaybackInfo['state']> = {
+  'media.play': 'playing',
+  'media.resume': 'playing',
+  'media.pause': 'paused',
+  'media.stop': 'stopped',
+  'media.scrobble': 'stopped',
+};
+
+/** A millisecond count Plex gave (viewOffset, duration) that an int4 column can hold. */
+const millis = (n: number | undefined) =>
+  n !== undefined && Number.isFinite(n) && n >= 0 && n <= 2_147_483_647 ? Math.round(n) : undefined;
+
+/** Where playback is, for the events that say it (play, pause, resume, stop, scrobble). */
+export function plexPlayback(event: string, m: PlexMetadata | undefined): PlaybackInfo | undefined {
+  const state = PLEX_PLAYBACK_STATES[event];
+  if (!state) return undefined;
+  const info: PlaybackInfo = { state };
+  const positionMs = millis(m?.viewOffset);
+  const durationMs = millis(m?.duration);
+  if (positionMs !== undefined) info.positionMs = positionMs;
+  if (durationMs !== undefined && durationMs > 0) info.durationMs = durationMs;
+  return info;
+}
+
+/**
+ * media.rate: `userRating` 0-10; absent or 0 is Plex clearing it. Episodes, movies and shows
+ * (Plex rates a show as a whole too: `type: show`).
+ */
+export function plexRating(event: string, m: PlexMetadata | undefined): RatingInfo | undefined {
+  if (event !== 'media.rate' || !m) return undefined;
+  const r = m.userRating;
+  const value = r !== undefined && Number.isFinite(r) && r > 0 ? Math.min(r, 10) : null;
+  if (m.type === 'show') {
+    return { value, target: { kind: 'show', itemKey: m.ratingKey, showKey: m.ratingKey, title: m.title } };
+  }
+  const media = plexMedia(m);
+  if (media?.kind === 'episode') {
+    const target: RatedItem = { kind: 'episode', itemKey: media.itemKey, title: media.show.title };
+    if (media.show.key !== undefined) target.showKey = media.show.key;
+    if (media.season !== undefined) target.season = media.season;
+    if (media.episode !== undefined) target.episode = media.episode;
+    return { value, target };
+  }
+  if (media?.kind === 'movie')
+    return { value, target: { kind: 'movie', itemKey: media.itemKey, title: media.title } };
+  return undefined;
+}
+
 /** The Plex adapter: a parsed webhook payload as a watch event. */
 export function plexWatchEvent(payload: PlexPayload, job: { userId: number; receivedAt: Date }): WatchEvent {
   const account = payload.Account;
+  const m = payload.Metadata;
+  const player = payload.Player;
+  const playback = plexPlayback(payload.event, m);
+  const rating = plexRating(payload.event, m);
   return {
+    ...(m && (m.librarySectionID !== undefined || m.librarySectionTitle !== undefined)
+      ? {
+          library: {
+            id: m.librarySectionID === undefined ? undefined : String(m.librarySectionID),
+            title: m.librarySectionTitle,
+          },
+        }
+      : {}),
+    ...(player && (player.uuid !== undefined || player.title !== undefined)
+      ? { player: { id: player.uuid, name: player.title } }
+      : {}),
+    ...(playback ? { playback } : {}),
+    ...(rating ? { rating } : {}),
     source: 'plex',
     sourceEvent: payload.event,
     action: plexAction(payload.event),
