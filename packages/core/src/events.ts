@@ -1,13 +1,24 @@
+import { filterPlayback, type PlaybackFilters } from './playback-filters';
 import type { PlexPayload } from './plex-payload';
 import { plexWatchEvent, type WatchEvent } from './watch-event';
 
-export type IgnoreAction = 'ignored_event' | 'ignored_disabled' | 'ignored_account';
+export type IgnoreAction =
+  | 'ignored_event'
+  | 'ignored_disabled'
+  | 'ignored_account'
+  | 'ignored_library'
+  | 'ignored_server'
+  | 'ignored_player';
 
 export type EventClassification =
-  | { kind: 'process'; mediaType: 'episode' | 'movie' }
+  | { kind: 'process'; action: 'scrobble' | 'progress'; mediaType: 'episode' | 'movie' }
+  | { kind: 'process'; action: 'rating'; mediaType: 'episode' | 'movie' | 'show' }
   | { kind: 'ignore'; action: IgnoreAction; reason: string };
 
-export type EventFilterConfig = { enabled: boolean; plexUsernames: string[] };
+export type EventFilterConfig = {
+  enabled: boolean;
+  plexUsernames: string[];
+} & Partial<PlaybackFilters>;
 
 /**
  * Decides whether a watch event should be acted on. Only a scrobble marks something watched:
@@ -28,13 +39,25 @@ export function classifyWatchEvent(event: WatchEvent, config: EventFilterConfig)
     return ignore('ignored_account', `Plex account ${who} is not in the allow-list`);
   }
 
-  if (event.action !== 'scrobble') {
-    return ignore('ignored_event', `event ${event.sourceEvent} is not a scrobble`);
-  }
+  const filtered = filterPlayback(event, config);
+  if (filtered) return filtered;
+
   const { media } = event;
-  if (!media) return ignore('ignored_event', 'scrobble without Metadata');
+  if (event.action === 'rating') {
+    if (event.rating) return { kind: 'process', action: 'rating', mediaType: event.rating.target.kind };
+    if (media?.kind === 'unsupported') return ignore('ignored_event', media.reason);
+    return ignore('ignored_event', `${event.sourceEvent} without a rated episode, show or movie`);
+  }
+  if (event.action === 'progress' && !event.playback) {
+    return ignore('ignored_event', `event ${event.sourceEvent} is not a playback state`);
+  }
+  if (!media) return ignore('ignored_event', `${event.action} without Metadata`);
   if (media.kind === 'unsupported') return ignore('ignored_event', media.reason);
-  return { kind: 'process', mediaType: media.kind };
+  return {
+    kind: 'process',
+    action: event.action === 'scrobble' ? 'scrobble' : 'progress',
+    mediaType: media.kind,
+  };
 }
 
 /** classifyWatchEvent of a Plex payload. */

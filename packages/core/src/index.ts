@@ -7,6 +7,7 @@ export * from './http-error';
 export { jellyfinKey, jellyfinWatchEvent } from './jellyfin-event';
 export * from './match';
 export * from './movie-match';
+export * from './playback-filters';
 export * from './plex-payload';
 export * from './plex-server';
 export * from './sanitize';
