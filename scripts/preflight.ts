@@ -2,8 +2,9 @@
 // naming it, the URL tried (without its password) and how to start it, within a few seconds,
 // instead of three processes retrying in a loop of JSON error lines.
 import { IngestConfigSchema } from '@plexhook/ingest';
-import { Redis } from 'ioredis';
+import { createRedis, REDIS_ENV, type RedisClient, redisTopology } from '@plexhook/queue';
 import { Client } from 'pg';
+import { z } from 'zod';
 
 export type Missing = { service: 'PostgreSQL' | 'Redis'; url: string; reason: string; hint: string };
 
@@ -53,46 +54,76 @@ async function checkPostgres(url: string): Promise<Missing | null> {
   }
 }
 
-async function checkRedis(url: string): Promise<Missing | null> {
+async function checkRedis(env: NodeJS.ProcessEnv): Promise<Missing | null> {
   const hint =
     'start it (Debian: redis-server --daemonize yes --appendonly yes; Docker: docker compose -f docker/compose.yml up -d redis) or set REDIS_URL';
-  let redis: Redis;
-  try {
-    redis = new Redis(url, {
-      lazyConnect: true,
-      connectTimeout: TIMEOUT_MS,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      enableOfflineQueue: false,
-    });
-  } catch (err) {
-    return { service: 'Redis', url: safeUrl(url), reason: reasonOf(err), hint: 'set REDIS_URL' };
+  const parsed = z.object(REDIS_ENV).safeParse(env);
+  const url = env.REDIS_URL ?? (REDIS_ENV.REDIS_URL.parse(undefined) as string);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      service: 'Redis',
+      url: safeUrl(url),
+      reason: `${issue?.path.join('.')}: ${issue?.message}`,
+      hint: 'fix the Redis variables',
+    };
   }
-  // connect() rejects with "Connection is closed."; the socket's own error says why.
+  const config = parsed.data;
+  // Where the apps will connect: the URL, or the sentinels / cluster nodes it names.
+  const shown = (() => {
+    switch (redisTopology(config)) {
+      case 'sentinel':
+        return `sentinel ${config.REDIS_SENTINEL_NAME} via ${config.REDIS_SENTINELS?.map((n) => `${n.host}:${n.port}`).join(',')}`;
+      case 'cluster':
+        return `cluster ${config.REDIS_CLUSTER_NODES?.map((n) => `${n.host}:${n.port}`).join(',')}`;
+      default:
+        return safeUrl(url);
+    }
+  })();
+  let redis: RedisClient;
+  try {
+    // The apps' own connection factory, so the check sees the topology they will use.
+    redis = createRedis(config, 'producer');
+  } catch (err) {
+    return { service: 'Redis', url: shown, reason: reasonOf(err), hint: 'set REDIS_URL' };
+  }
+  // The socket's own error says why (the command's is only "Connection is closed.").
   let socketError: unknown;
   redis.on('error', (err) => (socketError ??= err));
   try {
-    await redis.connect();
+    await new Promise<void>((resolve, reject) => {
+      if (redis.status === 'ready') return resolve();
+      const timer = setTimeout(
+        () => reject(socketError ?? new Error(`no answer within ${TIMEOUT_MS} ms`)),
+        TIMEOUT_MS,
+      );
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      // The first failure is the answer (a topology's own retries would only repeat it).
+      redis.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
     await redis.ping();
     return null;
   } catch (err) {
-    return { service: 'Redis', url: safeUrl(url), reason: reasonOf(socketError ?? err), hint };
+    return { service: 'Redis', url: shown, reason: reasonOf(socketError ?? err), hint };
   } finally {
     redis.disconnect();
   }
 }
 
 /** The URL the apps will use: the variable, else the apps' own default. */
-function urlOf(name: 'DATABASE_URL' | 'REDIS_URL', env: NodeJS.ProcessEnv): string {
+function urlOf(name: 'DATABASE_URL', env: NodeJS.ProcessEnv): string {
   return env[name] ?? (IngestConfigSchema.shape[name].parse(undefined) as string);
 }
 
 /** Both services checked at once; what is missing, empty when all is well. */
 export async function preflight(env: NodeJS.ProcessEnv): Promise<Missing[]> {
-  const results = await Promise.all([
-    checkPostgres(urlOf('DATABASE_URL', env)),
-    checkRedis(urlOf('REDIS_URL', env)),
-  ]);
+  const results = await Promise.all([checkPostgres(urlOf('DATABASE_URL', env)), checkRedis(env)]);
   return results.filter((m): m is Missing => m !== null);
 }
 

@@ -1,9 +1,8 @@
 import { toHttpError } from '@plexhook/core';
 import type { Db } from '@plexhook/db';
-import type { WebhookQueue } from '@plexhook/queue';
+import type { RedisClient, WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAuthFailures, requireAdmin } from './auth';
 import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
@@ -15,7 +14,7 @@ import { createSessionManager } from './web/session';
 
 export type DashboardDeps = {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   queue: WebhookQueue;
   logger: Logger;
   config: Pick<DashboardConfig, 'ADMIN_TOKEN' | 'PUBLIC_WEBHOOK_URL'> &

@@ -66,7 +66,7 @@ class Resources {
   }
   get queue(): WebhookQueue {
     if (!this.queueClient) {
-      const redis = createRedis(this.config.REDIS_URL, 'producer', this.logger);
+      const redis = createRedis(this.config, 'producer', this.logger);
       const queue = createWebhookQueue(redis, this.config.QUEUE_PREFIX);
       queue.on('error', (err) => this.logger.error({ err: err.message }, 'queue error'));
       this.queueClient = {

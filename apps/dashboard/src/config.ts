@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { clusterQueuePrefix, REDIS_ENV } from '@plexhook/queue';
 import { z } from 'zod';
 
 // The only place the dashboard and its CLI read the environment.
 export const CliConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES… (@plexhook/queue).
+  ...REDIS_ENV,
   /** Base of the webhook URLs printed for users (where ingest is reachable from Plex). */
   PUBLIC_WEBHOOK_URL: z.string().url().default('http://localhost:3000'),
   QUEUE_PREFIX: z.string().min(1).default('plexhook'),
@@ -44,9 +46,10 @@ export const DashboardConfigSchema = CliConfigSchema.extend({
 export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
 
 export function loadDashboardConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
-  return DashboardConfigSchema.parse(env);
+  // In cluster mode the queue prefix is hash-tagged ({plexhook}): BullMQ's keys share a slot.
+  return clusterQueuePrefix(DashboardConfigSchema.parse(env));
 }
 
 export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
-  return CliConfigSchema.parse(env);
+  return clusterQueuePrefix(CliConfigSchema.parse(env));
 }

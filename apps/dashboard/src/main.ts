@@ -13,7 +13,7 @@ const logger = pino({
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: 5 });
 // One outage, one line per interval, from the connection and the queue together.
 const redisOutage = new OutageLog(logger, 'redis');
-const redis = createRedis(config.REDIS_URL, 'producer', logger, redisOutage);
+const redis = createRedis(config, 'producer', logger, redisOutage);
 const queue = createWebhookQueue(redis, config.QUEUE_PREFIX);
 queue.on('error', (err) =>
   redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'queue error'), { from: 'queue' }),

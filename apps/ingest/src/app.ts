@@ -1,9 +1,8 @@
 import { toHttpError } from '@plexhook/core';
 import { pingDatabase } from '@plexhook/db/src/lite';
-import type { WebhookQueue } from '@plexhook/queue';
+import type { RedisClient, WebhookQueue } from '@plexhook/queue';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { IngestConfig } from './config';
@@ -17,7 +16,7 @@ export type IngestDeps = {
   config: IngestConfig;
   /** Plain pg (see @plexhook/db/src/lite): ingest never loads the Prisma client. */
   pool: Pool;
-  redis: Redis;
+  redis: RedisClient;
   queue: WebhookQueue;
   logger: Logger;
   metrics: IngestMetrics;

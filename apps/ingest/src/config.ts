@@ -1,3 +1,4 @@
+import { clusterQueuePrefix, REDIS_ENV } from '@plexhook/queue';
 import { z } from 'zod';
 
 // The only place ingest reads the environment.
@@ -5,7 +6,8 @@ export const IngestConfigSchema = z.object({
   /** `production` refuses a Redis without persistence (see REDIS_ALLOW_NO_PERSISTENCE). */
   NODE_ENV: z.string().default('development'),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES… (@plexhook/queue).
+  ...REDIS_ENV,
   INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   QUEUE_PREFIX: z.string().min(1).default('plexhook'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -50,5 +52,6 @@ export const IngestConfigSchema = z.object({
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  return IngestConfigSchema.parse(env);
+  // In cluster mode the queue prefix is hash-tagged ({plexhook}): BullMQ's keys share a slot.
+  return clusterQueuePrefix(IngestConfigSchema.parse(env));
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const pool = createPgPool(config.DATABASE_URL, { max: 5 });
   // One outage, one line per interval, from the connection and the queue together.
   const redisOutage = new OutageLog(logger, 'redis');
-  const redis = createRedis(config.REDIS_URL, 'producer', logger, redisOutage);
+  const redis = createRedis(config, 'producer', logger, redisOutage);
   const queue = createWebhookQueue(redis, config.QUEUE_PREFIX, {
     backoffDelayMs: config.JOB_BACKOFF_DELAY_MS,
   });

@@ -1,11 +1,10 @@
-import { enqueueWebhook, type WebhookQueue } from '@plexhook/queue';
-import type { Redis } from 'ioredis';
+import { enqueueWebhook, type RedisClient, type WebhookQueue } from '@plexhook/queue';
 import type { Logger } from 'pino';
 import type { Spool } from './spool';
 
 /** Moves spooled webhooks into the queue whenever Redis is back. Returns a stop function. */
 export function startSpoolDrainer(
-  deps: { spool: Spool; queue: WebhookQueue; redis: Redis; logger: Logger },
+  deps: { spool: Spool; queue: WebhookQueue; redis: RedisClient; logger: Logger },
   intervalMs = 1_000,
 ): () => Promise<void> {
   let running: Promise<void> | null = null;

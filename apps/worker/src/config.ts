@@ -1,9 +1,11 @@
+import { clusterQueuePrefix, REDIS_ENV } from '@plexhook/queue';
 import { z } from 'zod';
 
 // The only place the worker reads the environment.
 export const WorkerConfigSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/plexhook'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES… (@plexhook/queue).
+  ...REDIS_ENV,
   QUEUE_PREFIX: z.string().min(1).default('plexhook'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
@@ -47,5 +49,6 @@ export const WorkerConfigSchema = z.object({
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return WorkerConfigSchema.parse(env);
+  // In cluster mode the queue prefix is hash-tagged ({plexhook}): BullMQ's keys share a slot.
+  return clusterQueuePrefix(WorkerConfigSchema.parse(env));
 }

@@ -1,9 +1,9 @@
 import type { Db, WorkerStore } from '@plexhook/db';
-import type { OutageLog } from '@plexhook/queue';
-import type { Redis } from 'ioredis';
+import type { OutageLog, RedisClient } from '@plexhook/queue';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config';
 import type { DbHealth } from './health';
+import type { SeriesLookupClient } from './media-server/series-lookup-client';
 import type { PlexMetadataClient } from './plex/plex-metadata-client';
 
 /** Everything a handler touches, as a plain object: main.ts builds the real one, tests their own. */
@@ -12,7 +12,7 @@ export type WorkerDeps = {
   db: Db;
   /** Every statement the worker runs (packages/db createWorkerStore), with its group commits. */
   store: WorkerStore;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   config: WorkerConfig;
   /**
@@ -20,6 +20,8 @@ export type WorkerDeps = {
    * when absent; without it (a bare handler call) matching goes straight to titles.
    */
   plexMetadata?: PlexMetadataClient;
+  /** Reads series ids from a user's Jellyfin or Emby server; built like plexMetadata. */
+  seriesLookup?: SeriesLookupClient;
   /** Set by `createWebhookWorker`: told when a job finds the database unreachable. */
   dbHealth?: DbHealth;
   /** Counts jobs put back because the database was away (metrics). */

@@ -2,9 +2,8 @@
 // PostgreSQL or a Redis at maxmemory is not a property of any webhook, so it must not spend a
 // job's attempts or flood the log. Both pause the worker (it stops fetching jobs), probe, and
 // resume by themselves.
-import { SOCKET_ERROR_CODES } from '@plexhook/queue';
+import { type RedisClient, SOCKET_ERROR_CODES } from '@plexhook/queue';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 const DB_UNAVAILABLE_CODES = new Set([
@@ -187,7 +186,7 @@ export class RedisMemoryHealth {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly probeKey: string,
     private readonly gate: PauseGate,
     private readonly logger: Logger,

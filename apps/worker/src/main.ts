@@ -12,7 +12,7 @@ const logger = pino({ name: 'worker', level: config.LOG_LEVEL });
 const db = createPrismaClient(config.DATABASE_URL, { poolMax: Math.min(config.WORKER_CONCURRENCY + 2, 50) });
 // One outage, one line per interval, from the connection, the queue and the worker together.
 const redisOutage = new OutageLog(logger, 'redis', config.WORKER_ERROR_LOG_INTERVAL_MS);
-const redis = createRedis(config.REDIS_URL, 'worker', logger, redisOutage);
+const redis = createRedis(config, 'worker', logger, redisOutage);
 // The backlog lives only in Redis: the same start-up check as ingest (refused in production
 // without persistence unless REDIS_ALLOW_NO_PERSISTENCE, loud elsewhere). A Redis that is down
 // now is only logged; the worker waits for it.

@@ -1,4 +1,5 @@
 export * from './outage-log';
 export * from './persistence';
 export * from './redis';
+export * from './redis-config';
 export * from './webhook-queue';

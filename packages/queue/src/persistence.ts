@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 export type RedisPersistence =
   /** AOF on: an acknowledged job survives a restart (up to `appendfsync`'s window). */
@@ -29,7 +30,7 @@ function configValue(reply: unknown, name: string): string | undefined {
   return i >= 0 ? String(reply[i + 1]) : undefined;
 }
 
-function waitReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+function waitReady(redis: RedisClient, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
@@ -43,11 +44,31 @@ function waitReady(redis: Redis, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/** What Redis says about its persistence (`CONFIG GET appendonly`, `save`, `appendfsync`). */
-export async function checkRedisPersistence(redis: Redis, timeoutMs = 5_000): Promise<RedisPersistence> {
+/** Worst first: a Cluster is as safe as its least persistent master. */
+const RANK: Record<RedisPersistence['status'], number> = { none: 0, 'snapshots-only': 1, unknown: 2, aof: 3 };
+
+/**
+ * What Redis says about its persistence (`CONFIG GET appendonly`, `save`, `appendfsync`). Behind
+ * Sentinel the connection is the master's, so that is the server asked; a Cluster's masters are
+ * each asked, and the least persistent one is the answer (its node named in `reason`/logs).
+ */
+export async function checkRedisPersistence(
+  redis: RedisClient,
+  timeoutMs = 5_000,
+): Promise<RedisPersistence> {
   if (!(await waitReady(redis, timeoutMs))) {
     return { status: 'unknown', reason: `Redis not reachable within ${timeoutMs} ms` };
   }
+  if (redis instanceof Cluster) {
+    const masters = redis.nodes('master');
+    if (masters.length === 0) return { status: 'unknown', reason: 'the cluster reported no master' };
+    const results = await Promise.all(masters.map((node) => checkServer(node)));
+    return results.reduce((worst, r) => (RANK[r.status] < RANK[worst.status] ? r : worst));
+  }
+  return checkServer(redis);
+}
+
+async function checkServer(redis: Redis): Promise<RedisPersistence> {
   let appendonly: string | undefined;
   let save: string | undefined;
   let appendfsync: string | undefined;
@@ -82,7 +103,7 @@ export async function checkRedisPersistence(redis: Redis, timeoutMs = 5_000): Pr
  * cannot be asked (CONFIG disabled, not reachable yet), is logged and never refused.
  */
 export async function enforceRedisPersistence(
-  redis: Redis,
+  redis: RedisClient,
   options: { production: boolean; allowNoPersistence: boolean; logger: Logger; timeoutMs?: number },
 ): Promise<RedisPersistence> {
   const result = await checkRedisPersistence(redis, options.timeoutMs);

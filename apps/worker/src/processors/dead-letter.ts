@@ -7,15 +7,15 @@
 // NOTHING`: a job that did log its failure, or a second sweep, writes nothing.
 import { parsePlexPayload, plexRawSummary, plexSummary, sanitizeJson } from '@plexhook/core';
 import type { LogWrite, WorkerStore } from '@plexhook/db';
+import type { RedisClient } from '@plexhook/queue';
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** Clock skew between workers and jobs failing while a sweep runs: re-read this far back. */
 const CURSOR_MARGIN_MS = 10 * 60_000;
 const PAGE = 500;
 
-type Deps = { store: WorkerStore; redis: Redis; logger: Logger; queue: Queue; prefix: string };
+type Deps = { store: WorkerStore; redis: RedisClient; logger: Logger; queue: Queue; prefix: string };
 
 /** The failed row of one job, from what Redis kept of it. */
 async function failedWrite(store: WorkerStore, job: Job): Promise<LogWrite> {
