@@ -81,7 +81,7 @@ export async function startPipeline(
       return body.id;
     },
     logOf(jobId) {
-      return waitFor(() => t.db.plexWebhookLog.findUnique({ where: { jobId } }));
+      return waitFor(() => t.db.plexWebhookLog.findFirst({ where: { jobId } }));
     },
     async createUser(name = 'alice') {
       const u = await createUserWithSecret(t.db, name);

@@ -212,7 +212,7 @@ async function expectReplayed(
       payload: log.payload,
       replayOfLogId: log.id,
     });
-    const row = await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: log.id } });
+    const row = await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: log.id } });
     expect(row.actionTaken).toBe('replayed');
   }
 }
@@ -361,7 +361,7 @@ describe('resolving', () => {
     expect(mapping).toMatchObject({ tvshowId: null, syncEnabled: false, matchMethod: 'manual' });
     for (const log of logs) {
       expect(await q.queue.getJob(`replay-${log.id}`)).toBeUndefined();
-      const row = await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: log.id } });
+      const row = await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: log.id } });
       expect(row).toMatchObject({ actionTaken: 'ignored_show', status: 'ignored' });
     }
   });
@@ -1063,7 +1063,7 @@ describe('movie conflicts', () => {
     expect(await t.db.plexShowMapping.count({ where: { plexRatingKey: ratingKey } })).toBe(0);
     for (const log of logs) {
       expect(await q.queue.getJob(`replay-${log.id}`)).toBeUndefined();
-      expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: log.id } })).toMatchObject({
+      expect(await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: log.id } })).toMatchObject({
         actionTaken: 'ignored_show',
         status: 'ignored',
       });
@@ -1165,7 +1165,7 @@ describe('movie conflicts', () => {
     expect(late).toBeDefined();
     expect(result.replayed).toBe(2);
     expect(result.conflict.heldWebhooks).toBe(0);
-    const lateRow = await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: late!.id } });
+    const lateRow = await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: late!.id } });
     await expectReplayed([...logs, lateRow]);
   });
 
@@ -1210,7 +1210,7 @@ describe('movie conflicts', () => {
     });
     const released = await api('POST', `/api/conflicts/${ignored.conflict.id}/replay`);
     expect(released.body).toMatchObject({ replayed: 0, ignored: 1 });
-    expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: lateIgnored.id } })).toMatchObject({
+    expect(await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: lateIgnored.id } })).toMatchObject({
       actionTaken: 'ignored_show',
       status: 'ignored',
     });

@@ -172,7 +172,7 @@ describe('conflicts', () => {
       replayOfLogId: log.id,
       receivedAt: log.receivedAt.toISOString(),
     });
-    expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: log.id } })).toMatchObject({
+    expect(await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: log.id } })).toMatchObject({
       actionTaken: 'replayed',
     });
     expect(
@@ -217,7 +217,7 @@ describe('conflicts', () => {
     const ignored = await seedConflict(userId, shows);
     const run2 = await cli(['conflicts:resolve', String(ignored.conflict.id), '--ignore']);
     expect(run2.code).toBe(0);
-    expect(await t.db.plexWebhookLog.findUniqueOrThrow({ where: { id: ignored.log.id } })).toMatchObject({
+    expect(await t.db.plexWebhookLog.findFirstOrThrow({ where: { id: ignored.log.id } })).toMatchObject({
       actionTaken: 'ignored_show',
     });
     expect(await q.queue.getJob(`replay-${ignored.log.id}`)).toBeUndefined();

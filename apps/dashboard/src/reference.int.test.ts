@@ -87,7 +87,7 @@ test('iCarly S01E01 -> conflict -> resolved to 2021 over the API -> replayed and
     p.db.episodeWatch.findFirst({ where: { userId: demo.id, episodeId: episode(1).id } }),
   );
   expect(watch1.source).toBe('plex_webhook');
-  expect(await p.db.plexWebhookLog.findUniqueOrThrow({ where: { id: firstLog.id } })).toMatchObject({
+  expect(await p.db.plexWebhookLog.findFirstOrThrow({ where: { id: firstLog.id } })).toMatchObject({
     actionTaken: 'replayed',
   });
   expect(await p.logOf(`replay-${firstLog.id}`)).toMatchObject({ actionTaken: 'episode_marked' });
@@ -180,7 +180,7 @@ test('movie: "The Thing" without ids or year -> movie conflict -> resolved to 20
   expect(replayLog).toMatchObject({ status: 'success', actionTaken: 'movie_marked', conflictId: null });
   const watch = await waitFor(() => p.db.movieWatch.findFirst({ where: { userId: user.id } }));
   expect(watch).toMatchObject({ movieId: thing2011.id, webhookLogId: replayLog.id, source: 'plex_webhook' });
-  expect(await p.db.plexWebhookLog.findUniqueOrThrow({ where: { id: firstLog.id } })).toMatchObject({
+  expect(await p.db.plexWebhookLog.findFirstOrThrow({ where: { id: firstLog.id } })).toMatchObject({
     actionTaken: 'replayed',
   });
 

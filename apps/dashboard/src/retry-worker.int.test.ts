@@ -117,7 +117,7 @@ test('a job that ended failed is retried from the API and marks the episode at i
     expect.objectContaining({ userId: user.id, episodeId, watchedAt: receivedAt, webhookLogId: retried.id }),
   ]);
   // The failure stays on record; a second retry is refused and names the row that succeeded.
-  expect((await p.db.plexWebhookLog.findUniqueOrThrow({ where: { id: failed.id } })).status).toBe('failed');
+  expect((await p.db.plexWebhookLog.findFirstOrThrow({ where: { id: failed.id } })).status).toBe('failed');
   const again = await retry();
   expect(again.status).toBe(409);
   expect(((await again.json()) as { error: string }).error).toBe(

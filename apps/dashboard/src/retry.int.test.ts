@@ -80,7 +80,7 @@ describe('POST /api/webhook-logs/:id/retry', () => {
       replayOfLogId: log.id,
     });
     // The original row is the record of the failure and stays as it was.
-    expect(await t.db.plexWebhookLog.findUnique({ where: { id: log.id } })).toEqual(log);
+    expect(await t.db.plexWebhookLog.findFirst({ where: { id: log.id } })).toEqual(log);
   });
 
   test('a second retry (a double click) adds nothing; so do two at once', async () => {

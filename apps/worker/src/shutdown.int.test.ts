@@ -52,7 +52,7 @@ test('SIGTERM lets the job in flight finish, then exits 0', async () => {
     await holder.query('COMMIT');
 
     expect(await worker.stop()).toBe(0);
-    expect(await p.db.plexWebhookLog.findUnique({ where: { jobId: second } })).toMatchObject({
+    expect(await p.db.plexWebhookLog.findFirst({ where: { jobId: second } })).toMatchObject({
       actionTaken: 'episode_marked',
     });
   } finally {

@@ -383,7 +383,7 @@ test('a conflict resolved while a scrobble is being held on it: the scrobble is 
     );
     // Give the worker time to reach the lock (it cannot finish while we hold it).
     await new Promise((r) => setTimeout(r, 300));
-    expect(await p.db.plexWebhookLog.findUnique({ where: { jobId: second } })).toBeNull();
+    expect(await p.db.plexWebhookLog.findFirst({ where: { jobId: second } })).toBeNull();
     await resolver.query(
       `UPDATE plex_conflicts SET resolved = true, resolution_action = 'user_selected', resolved_tvshow_id = $2, resolved_at = now() WHERE id = $1`,
       [conflictId, icarly.revival.id],

@@ -3,13 +3,14 @@
 // itself), a deferred stall failure (BullMQ fails those without running the processor), a job
 // whose row write failed. BullMQ's failed set is the dead-letter: it is in Redis (AOF), kept
 // 30 days (removeOnFail), and ordered by when each job failed, so a sweep from a cursor finds
-// every job that failed since the last complete sweep. The write is `ON CONFLICT (job_id) DO
-// NOTHING`: a job that did log its failure, or a second sweep, writes nothing.
+// every job that failed since the last complete sweep. The write is `ON CONFLICT (job_id,
+// received_at) DO NOTHING`: a job that did log its failure, or a second sweep, writes nothing.
 import { parsePlexPayload, plexRawSummary, plexSummary, sanitizeJson } from '@plexhook/core';
 import type { LogWrite, WorkerStore } from '@plexhook/db';
 import type { RedisClient } from '@plexhook/queue';
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { jobReceivedAt } from './received-at';
 
 /** Clock skew between workers and jobs failing while a sweep runs: re-read this far back. */
 const CURSOR_MARGIN_MS = 10 * 60_000;
@@ -26,13 +27,12 @@ async function failedWrite(store: WorkerStore, job: Job): Promise<LogWrite> {
   // Whatever put the job in the queue, its row must be writable: cleaned here.
   const payload = sanitizeJson(data.payload);
   const parsed = parsePlexPayload(payload);
-  const receivedAt =
-    typeof data.receivedAt === 'string' ? new Date(data.receivedAt) : new Date(job.timestamp);
   const reason = job.failedReason || 'unknown reason';
   return {
     jobId: job.id as string,
     userId: userExists ? userId : null,
-    receivedAt: Number.isNaN(receivedAt.getTime()) ? new Date(job.timestamp) : receivedAt,
+    // The processor's rule: one job, one (job_id, received_at), so a row it wrote is found.
+    receivedAt: jobReceivedAt(job),
     payload,
     outcome: {
       status: 'failed',

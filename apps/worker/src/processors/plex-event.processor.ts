@@ -11,6 +11,11 @@ import { contextKeys, handleWatchEvent } from '../handlers/handle-watch-event';
 import type { Outcome } from '../handlers/outcome';
 import { isDatabaseUnavailable } from '../health';
 import { ADAPTERS, rawSummary } from './adapters';
+import { jobReceivedAt } from './received-at';
+
+/** The media server a job's row is filed under (its `source` column): Plex for Plex's own kinds. */
+const logSource = (source: JobSource): 'plex' | 'jellyfin' | 'emby' =>
+  source === 'jellyfin' || source === 'emby' ? source : 'plex';
 
 /** The log row of this job, but for the outcome. */
 type LogDraft = Omit<LogWrite, 'outcome' | 'durationMs'> & { started: number };
@@ -102,6 +107,7 @@ async function failUnhandled(
     {
       jobId,
       userId: known ? userId : null,
+      source: logSource(source),
       receivedAt,
       payload,
       eventType,
@@ -123,15 +129,13 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
   // is where it ends): a job that kills its worker must not crash-loop every worker. Logged as
   // failed, retryable from the page.
   if (job.stalledCounter > deps.config.WORKER_MAX_STALLS) {
-    const given = (job.data as { receivedAt?: unknown } | undefined)?.receivedAt;
-    const receivedAt = typeof given === 'string' ? new Date(given) : new Date(job.timestamp);
     return failUnhandled(
       deps,
       job,
       jobId,
       started,
       `the worker processing this webhook stopped ${job.stalledCounter} times (killed, or blocked past its lock)`,
-      Number.isNaN(receivedAt.getTime()) ? new Date(job.timestamp) : receivedAt,
+      jobReceivedAt(job),
     );
   }
 
@@ -141,11 +145,12 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
   const data = PlexWebhookJobSchema.safeParse(job.data);
   if (!data.success) {
     const message = `malformed job: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-    return failUnhandled(deps, job, jobId, started, message, new Date());
+    // The job's time, not now: a second run (a stall after the write) must find the same key.
+    return failUnhandled(deps, job, jobId, started, message, jobReceivedAt(job));
   }
   const { userId, payload, replayOfLogId, source } = data.data;
-  const receivedAt = new Date(data.data.receivedAt);
-  const base = { jobId, userId, receivedAt, payload, started };
+  const receivedAt = jobReceivedAt(job);
+  const base = { jobId, userId, source: logSource(source), receivedAt, payload, started };
   const adapted = ADAPTERS[source]({ userId, receivedAt, payload });
   if (!adapted.ok) {
     // A payload that can never succeed: logged as failed at once, never retried.

@@ -55,7 +55,7 @@ async function withEngine<T>(
   const factory = migrationAdapterFactory(url);
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
-    const adapter = await connect();
+    const adapter = wholeScripts(await connect());
     opened.push(adapter);
     return adapter;
   };
@@ -66,7 +66,7 @@ async function withEngine<T>(
     const shadowUrl = new URL(url);
     shadowUrl.pathname = `/plexhook_shadow_${randomUUID().replaceAll('-', '')}`;
     await ensureDatabase(shadowUrl.toString());
-    const adapter = await migrationAdapterFactory(shadowUrl.toString()).connect();
+    const adapter = wholeScripts(await migrationAdapterFactory(shadowUrl.toString()).connect());
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {
       await dispose();
@@ -116,6 +116,29 @@ class CharAsTextClient extends Client {
     const out = (super.query as any)(...args);
     return out && typeof out.then === 'function' ? out.then(charAsText) : out;
   }
+}
+
+type ScriptAdapter = {
+  executeScript(script: string): Promise<void>;
+  underlyingDriver(): { query(sql: string): Promise<unknown> };
+};
+
+// adapter-pg's executeScript splits a migration on every ";" and sends the pieces one by one,
+// each committed on its own, on whichever pooled connection is free: a migration that fails
+// half-way stays half-applied, and a `DO $$ … $$` block (its body has semicolons) cannot run at
+// all. The native engine sends the whole script as one simple query, which PostgreSQL runs as one
+// implicit transaction: do that (migration partition_webhook_logs_by_month converts a table with
+// its data and needs both). Errors still go through the adapter's own mapping.
+function wholeScripts<T extends object>(adapter: T): T {
+  const a = adapter as T & ScriptAdapter & { onError(err: unknown): never };
+  a.executeScript = async (script: string) => {
+    try {
+      await a.underlyingDriver().query(script);
+    } catch (err) {
+      a.onError(err);
+    }
+  };
+  return adapter;
 }
 
 function migrationAdapterFactory(url: string): PrismaPg {

@@ -97,7 +97,7 @@ test('a job already logged gets null and writes no second watch, in a batch as a
   expect(again[1]).toBeNull();
   expect(again[3]).toBeNull();
   expect(await t.db.plexWebhookLog.count({ where: { jobId: first.jobId } })).toBe(1);
-  const log = await t.db.plexWebhookLog.findUniqueOrThrow({ where: { jobId: first.jobId } });
+  const log = await t.db.plexWebhookLog.findFirstOrThrow({ where: { jobId: first.jobId } });
   expect(await t.db.episodeWatch.count({ where: { webhookLogId: log.id } })).toBe(1);
 });
 

@@ -42,10 +42,12 @@ const payloadText = (w: LogWrite) =>
   w.payload === undefined || w.payload === null ? null : JSON.stringify(w.payload);
 
 /**
- * The log row, and the watch with it, in one statement: `ON CONFLICT (job_id) DO NOTHING` makes a
- * second run of the same job (after a crash or stall) insert nothing, and the watch is inserted
- * only from the log row this statement inserted, so it cannot be marked twice either. One
- * statement is one transaction: never a watch without its log row or the reverse.
+ * The log row, and the watch with it, in one statement: `ON CONFLICT (job_id, received_at) DO
+ * NOTHING` makes a second run of the same job (after a crash or stall) insert nothing (the table
+ * is partitioned on received_at, so its unique key must include it; every writer of a job's row
+ * takes the job's own receivedAt, the worker's `jobReceivedAt`, so one job is one key), and the
+ * watch is inserted only from the log row this statement inserted, so it cannot be marked twice
+ * either. One statement is one transaction: never a watch without its log row or the reverse.
  * Kept beside the batch form on purpose: a job written alone (every job at concurrency 1) costs
  * PostgreSQL far less this way than as a batch of one (measured with `npm run bench -- e2e`,
  * 1 process x c1, both forms for reads and writes: 0.45-0.53 against 1.19 ms of PostgreSQL CPU
@@ -61,7 +63,7 @@ export function insertLogSql(w: LogWrite): Prisma.Sql {
             ${w.itemTitle}::text, ${payloadText(w)}::jsonb, ${outcome.status}::webhook_status,
             ${outcome.action}::webhook_action, ${outcome.message ?? null}::text,
             ${outcome.conflictId ?? null}::int, ${w.durationMs}::int, ${w.receivedAt}::timestamptz)
-    ON CONFLICT (job_id) DO NOTHING
+    ON CONFLICT (job_id, received_at) DO NOTHING
     RETURNING id`;
   const watch = watchOf(w);
   if (!watch) return log;
@@ -115,7 +117,7 @@ export function insertLogBatchSql(batch: LogWrite[]): Prisma.Sql {
                   status::webhook_status, action_taken::webhook_action, error_message,
                   conflict_id, duration_ms, received_at
              FROM input ORDER BY ord
-           ON CONFLICT (job_id) DO NOTHING
+           ON CONFLICT (job_id, received_at) DO NOTHING
            RETURNING id, job_id),
          episode_watch AS (
            INSERT INTO episode_watches (user_id, episode_id, watched_at, source, webhook_log_id)
@@ -178,7 +180,7 @@ export async function insertHeldLog(db: Db, write: LogWrite): Promise<number | n
 
 /** What an earlier run of the job recorded. */
 export async function findLoggedOutcome(db: DbOrTx, jobId: string): Promise<LoggedOutcome | null> {
-  return db.plexWebhookLog.findUnique({
+  return db.plexWebhookLog.findFirst({
     where: { jobId },
     select: { id: true, status: true, actionTaken: true, errorMessage: true },
   });

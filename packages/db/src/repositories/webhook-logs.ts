@@ -27,17 +27,32 @@ export type WebhookLogPage = {
 /** Newest first (received time, then id). */
 export async function listWebhookLogs(db: DbOrTx, query: WebhookLogQuery = {}): Promise<WebhookLogPage> {
   const limit = Math.min(Math.max(query.limit ?? WEBHOOK_LOGS_DEFAULT_LIMIT, 1), WEBHOOK_LOGS_MAX_LIMIT);
+  // Keyset paging by hand: the table is partitioned, so its key is (id, received_at) and Prisma's
+  // `cursor` would need both. The cursor row's received_at is read first; an unknown cursor (a row
+  // dropped by retention meanwhile) is an empty page, as Prisma's cursor gives.
+  let after: Prisma.PlexWebhookLogWhereInput | undefined;
+  if (query.cursor !== undefined) {
+    const at = await db.plexWebhookLog.findFirst({
+      where: { id: query.cursor },
+      select: { receivedAt: true },
+    });
+    if (!at) return { items: [], nextCursor: null };
+    after = {
+      OR: [{ receivedAt: { lt: at.receivedAt } }, { receivedAt: at.receivedAt, id: { lt: query.cursor } }],
+    };
+  }
   const rows = await db.plexWebhookLog.findMany({
     where: {
       status: query.status,
       actionTaken: query.action,
       userId: query.userId,
       conflictId: query.conflictId,
+      ...(after ?? {}),
     },
     orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
     // One extra row tells whether there is a next page.
     take: limit + 1,
-    ...(query.cursor !== undefined ? { cursor: { id: query.cursor }, skip: 1 } : { skip: query.offset ?? 0 }),
+    ...(after ? {} : { skip: query.offset ?? 0 }),
     omit: { payload: !query.includePayload },
   });
   const items = rows.slice(0, limit);
@@ -60,7 +75,7 @@ export async function pruneWebhookLogs(db: DbOrTx, before: Date): Promise<number
 
 /** One log row with its payload (what a retry re-enqueues), or null. */
 export function getWebhookLog(db: DbOrTx, id: number): Promise<PlexWebhookLog | null> {
-  return db.plexWebhookLog.findUnique({ where: { id } });
+  return db.plexWebhookLog.findFirst({ where: { id } });
 }
 
 /** The log row a job wrote (job ids are unique), without its payload, or null. */
@@ -68,7 +83,7 @@ export function findWebhookLogByJobId(
   db: DbOrTx,
   jobId: string,
 ): Promise<Omit<PlexWebhookLog, 'payload'> | null> {
-  return db.plexWebhookLog.findUnique({ where: { jobId }, omit: { payload: true } });
+  return db.plexWebhookLog.findFirst({ where: { jobId }, omit: { payload: true } });
 }
 
 /** For each of `jobIds` that has written its log row: job id → that row's id and status. */
