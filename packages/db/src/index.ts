@@ -11,6 +11,8 @@ export * from './repositories/export';
 export * from './repositories/log-writes';
 export * from './repositories/lookups';
 export * from './repositories/mappings';
+export * from './repositories/playback';
+export * from './repositories/ratings';
 export * from './repositories/secrets';
 export * from './repositories/stats';
 export * from './repositories/users';

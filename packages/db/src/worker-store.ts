@@ -31,6 +31,9 @@ import {
 } from './repositories/log-writes';
 import { findMappingTarget, type MappingFields, saveMatchedMapping } from './repositories/mappings';
 
+import { type PlaybackWrite, upsertPlayback } from './repositories/playback';
+import { type RatingWrite, saveRating } from './repositories/ratings';
+
 export type WorkerStore = ReturnType<typeof createWorkerStore>;
 
 export function createWorkerStore(db: Db) {
@@ -67,6 +70,11 @@ export function createWorkerStore(db: Db) {
 
     findEpisodeId: (tvshowId: number, season: number, episode: number) =>
       findEpisodeId(db, tvshowId, season, episode),
+
+    /** A play/pause/resume/stop/scrobble on its session: one upsert, ordered by event time. */
+    writePlayback: (write: PlaybackWrite) => upsertPlayback(db, write),
+    /** A rating, unless a newer one is stored. */
+    saveRating: (write: RatingWrite) => saveRating(db, write),
 
     /** The health probe: does the database answer? */
     ping: async () => {

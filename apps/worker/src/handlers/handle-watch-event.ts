@@ -5,6 +5,8 @@ import { conflictOutcome, heldOn } from './conflicts';
 import { claimEvent } from './dedupe';
 import { type MediaKind, MOVIE, SHOW, type Subject } from './media-kinds';
 import { ignored, type Outcome } from './outcome';
+import { progressMapped, progressUnmapped, scrobbleSession } from './playback';
+import { handleRating } from './ratings';
 import { resolveMedia } from './resolve';
 
 /** What the event's context is read by (the processor reads it once, before handling). */
@@ -46,9 +48,11 @@ export async function handleWatchEvent(
 
   const classified = classifyWatchEvent(event, config);
   if (classified.kind === 'ignore') return ignored(classified.action, classified.reason);
+  if (classified.action === 'rating') return handleRating(deps, event);
   const media = event.media as EpisodeMedia | MovieMedia;
 
-  if (!opts.isReplay) {
+  // Scrobbles only: progress is ordered by its session's event time, ratings by theirs.
+  if (!opts.isReplay && classified.action === 'scrobble') {
     const owner = await claimEvent(deps, opts.jobId, {
       userId: event.userId,
       event: event.sourceEvent,
@@ -99,7 +103,9 @@ async function handleMedia<M, Q extends CandidateQuery, S extends { confidence: 
   const mapping = await deps.store.findMapping(kind.mediaType, event.userId, subject.key);
   if (mapping) return mapped(mapping, undefined, null);
   const open = await deps.store.findOpenConflictId(event.userId, subject.key);
-  if (open !== null) return heldOn(open, ifResolved);
+  // A progress event is never held: its session is kept, and a conflict is opened only once.
+  if (open !== null)
+    return event.action === 'progress' ? progressUnmapped(deps, event, open) : heldOn(open, ifResolved);
 
   const resolution = await resolveMedia(
     deps,
@@ -109,8 +115,10 @@ async function handleMedia<M, Q extends CandidateQuery, S extends { confidence: 
     await kind.lookup(deps, config, media, subject),
     { threshold: config.matchThreshold, autoResolve: config.autoResolve },
   );
-  if (resolution.kind === 'conflict')
+  if (resolution.kind === 'conflict') {
+    if (event.action === 'progress') return progressUnmapped(deps, event, resolution.conflictId);
     return conflictOutcome(resolution, kind.conflictLabel(subject), ifResolved);
+  }
   return mapped(resolution.mapping, resolution.conflictId, null);
 }
 
@@ -131,6 +139,12 @@ async function afterMapping<M, Q, S>(
       `${kind.noun} "${subject.label}" is ignored (sync disabled on its mapping)`,
     );
   }
+  const targetId = mapping.targetId;
+  const mark = () => kind.mark(deps, event, media, targetId, prefetched, conflictId);
+  if (event.action === 'progress') return progressMapped(deps, event, config, mark);
+  // The scrobble ends its session, and the play is counted once per viewing (playback.ts).
+  const counted = await scrobbleSession(deps, event, config);
+  if (counted) return counted;
   if (!config.autoMarkWatched) return ignored('ignored_disabled', kind.notMarked);
-  return kind.mark(deps, event, media, mapping.targetId, prefetched, conflictId);
+  return mark();
 }

@@ -17,6 +17,11 @@ export type UserConfig = Pick<
   | 'matchThreshold'
   | 'plexServerUrl'
   | 'plexToken'
+  | 'watchedThreshold'
+  | 'libraryAllowList'
+  | 'libraryDenyList'
+  | 'serverAllowList'
+  | 'playerDenyList'
 >;
 
 /** The log row of an earlier run of the same job. */
@@ -65,6 +70,11 @@ type Row = {
   match_threshold: number | null;
   plex_server_url: string | null;
   plex_token: string | null;
+  watched_threshold: number | null;
+  library_allow_list: string[] | null;
+  library_deny_list: string[] | null;
+  server_allow_list: string[] | null;
+  player_deny_list: string[] | null;
   show_mapping_id: number | null;
   tvshow_id: number | null;
   show_sync_enabled: boolean | null;
@@ -94,6 +104,8 @@ const COLUMNS = Prisma.sql`
     l.error_message AS log_error,
     c.user_id IS NOT NULL AS has_config, c.enabled, c.plex_usernames, c.auto_mark_watched,
     c.auto_resolve, c.match_threshold, c.plex_server_url, c.plex_token,
+    c.watched_threshold, c.library_allow_list, c.library_deny_list, c.server_allow_list,
+    c.player_deny_list,
     sm.id AS show_mapping_id, sm.tvshow_id, sm.sync_enabled AS show_sync_enabled,
     e.id AS episode_id,
     mm.id AS movie_mapping_id, mm.movie_id, mm.sync_enabled AS movie_sync_enabled`;
@@ -169,6 +181,11 @@ function toContext(row: Row, keys: ContextKeys): EventContext {
           matchThreshold: row.match_threshold as number,
           plexServerUrl: row.plex_server_url,
           plexToken: row.plex_token,
+          watchedThreshold: row.watched_threshold,
+          libraryAllowList: row.library_allow_list ?? [],
+          libraryDenyList: row.library_deny_list ?? [],
+          serverAllowList: row.server_allow_list ?? [],
+          playerDenyList: row.player_deny_list ?? [],
         }
       : null,
     keys,
