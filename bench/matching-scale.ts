@@ -18,6 +18,7 @@ import {
   createWorkerStore,
   type Db,
   findTitleCandidates,
+  PLEX_SCOPE,
   Prisma,
   searchedTitles,
 } from '@plexhook/db';
@@ -260,7 +261,7 @@ export async function benchMatching(ctx: BenchContext): Promise<MatchingResult> 
         deps,
         SHOW,
         userId,
-        { key: `bench-${size}-${k}`, guid: undefined, title, year, label: plexTitle },
+        { scope: PLEX_SCOPE, key: `bench-${size}-${k}`, guid: undefined, title, year, label: plexTitle },
         { ids: {}, query },
         { threshold: DEFAULT_MATCH_THRESHOLD, autoResolve: false },
       );

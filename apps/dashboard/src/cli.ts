@@ -14,7 +14,7 @@ import {
   listConflicts,
   migrateDeploy,
   pruneWebhookLogs,
-  webhookUrl,
+  webhookUrls,
 } from '@plexhook/db';
 import { createRedis, createWebhookQueue, type WebhookQueue } from '@plexhook/queue';
 import { Presets, SingleBar } from 'cli-progress';
@@ -32,7 +32,7 @@ import { INT4_MAX, int4 } from './validation';
 
 const USAGE = `usage: npm run cli -- COMMAND [options]
 
-  user:create --name NAME             create a user, print its id and webhook URL (secret shown once)
+  user:create --name NAME             create a user, print its id and webhook URLs (Plex, Jellyfin, Emby; secret shown once)
   user:rotate-secret --user ID        new webhook secret for a user, print the new URL
   catalog:import FILE                 import a catalogue JSON file (idempotent)
   catalog:import --from-sonarr URL --api-key KEY   every series and episode of a Sonarr (v3 API)
@@ -148,6 +148,13 @@ async function readJsonFile(file: string): Promise<unknown> {
 
 type Print = (line: string) => void;
 
+/** Plex's URL first, on the line scripts read; Jellyfin's and Emby's (same secret) after it. */
+function printWebhookUrls(print: Print, urls: { plex: string; jellyfin: string; emby: string }): void {
+  print(`webhook URL (shown only now; keep it secret): ${urls.plex}`);
+  print(`Jellyfin webhook URL (plugin "Generic" destination): ${urls.jellyfin}`);
+  print(`Emby webhook URL (Settings > Webhooks): ${urls.emby}`);
+}
+
 async function runCommand(argv: string[], r: Resources, print: Print): Promise<void> {
   const [command, ...args] = argv;
   switch (command) {
@@ -156,7 +163,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       if (!str(values.name)) throw new UsageError('user:create needs --name NAME');
       const created = await createUser(r.db, r.config.PUBLIC_WEBHOOK_URL, { name: values.name });
       print(`created user ${created.user.id} "${created.user.name}"`);
-      print(`webhook URL (shown only now; keep it secret): ${created.webhookUrl}`);
+      printWebhookUrls(print, created.webhookUrls);
       return;
     }
     case 'user:rotate-secret': {
@@ -166,7 +173,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       print(
         `rotated the webhook secret of user ${rotated.user.id} "${rotated.user.name}"; the old URL stops working`,
       );
-      print(`webhook URL (shown only now; keep it secret): ${rotated.webhookUrl}`);
+      printWebhookUrls(print, rotated.webhookUrls);
       return;
     }
     case 'catalog:import': {
@@ -219,9 +226,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
       }
       const created = await createUserWithSecret(r.db, DEMO_USER_NAME);
       print(`created user ${created.id} "${DEMO_USER_NAME}"`);
-      print(
-        `webhook URL (shown only now; keep it secret): ${webhookUrl(r.config.PUBLIC_WEBHOOK_URL, created.secret)}`,
-      );
+      printWebhookUrls(print, webhookUrls(r.config.PUBLIC_WEBHOOK_URL, created.secret));
       return;
     }
     case 'conflicts:list': {

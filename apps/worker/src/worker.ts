@@ -3,6 +3,7 @@ import { OutageLog, WEBHOOK_QUEUE } from '@plexhook/queue';
 import { Queue, Worker } from 'bullmq';
 import type { WorkerDeps } from './deps';
 import { DbHealth, isRedisOom, PauseGate, RedisMemoryHealth } from './health';
+import { createSeriesLookupClient } from './media-server/series-lookup-client';
 import { createPlexMetadataClient } from './plex/plex-metadata-client';
 import { createDeadLetterSweep, type DeadLetterSweep } from './processors/dead-letter';
 import { runPlexEventJob } from './processors/plex-event.processor';
@@ -39,6 +40,15 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
     plexMetadata:
       given.plexMetadata ??
       createPlexMetadataClient({
+        timeoutMs: config.PLEX_METADATA_TIMEOUT_MS,
+        ttlMs: config.PLEX_METADATA_CACHE_TTL_SECONDS * 1000,
+        maxEntries: config.PLEX_METADATA_CACHE_MAX_ENTRIES,
+        logger,
+      }),
+    // The same timeout and cache bounds as the Plex lookups: one kind of request, one setting.
+    seriesLookup:
+      given.seriesLookup ??
+      createSeriesLookupClient({
         timeoutMs: config.PLEX_METADATA_TIMEOUT_MS,
         ttlMs: config.PLEX_METADATA_CACHE_TTL_SECONDS * 1000,
         maxEntries: config.PLEX_METADATA_CACHE_MAX_ENTRIES,

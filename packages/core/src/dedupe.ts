@@ -25,3 +25,20 @@ export function dedupeKey(input: DedupeKeyInput): string {
   // 128 bits: collisions are not a concern at any realistic volume.
   return createHash('sha256').update(material).digest('hex').slice(0, 32);
 }
+
+export type CrossSourceKeyInput = {
+  userId: number;
+  /** The catalogue item a play marked: an episode's or a movie's id. */
+  kind: 'episode' | 'movie';
+  itemId: number;
+};
+
+/**
+ * One play reported by two servers of a household (Plex and Jellyfin on the same files): the
+ * item keys differ, so dedupeKey cannot see it; what they share is the catalogue item the play
+ * marks. Only used when the user turned `dedupe_across_sources` on.
+ */
+export function crossSourceDedupeKey(input: CrossSourceKeyInput): string {
+  const material = JSON.stringify(['cross-source', input.userId, input.kind, input.itemId]);
+  return createHash('sha256').update(material).digest('hex').slice(0, 32);
+}

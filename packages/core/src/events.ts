@@ -1,5 +1,6 @@
 import { filterPlayback, type PlaybackFilters } from './playback-filters';
 import type { PlexPayload } from './plex-payload';
+import { accountAllowList, SOURCE_NAMES, type SourceAccountLists } from './source-accounts';
 import { plexWatchEvent, type WatchEvent } from './watch-event';
 
 export type IgnoreAction =
@@ -18,7 +19,8 @@ export type EventClassification =
 export type EventFilterConfig = {
   enabled: boolean;
   plexUsernames: string[];
-} & Partial<PlaybackFilters>;
+} & Partial<PlaybackFilters> &
+  SourceAccountLists;
 
 /**
  * Decides whether a watch event should be acted on. Only a scrobble marks something watched:
@@ -34,9 +36,9 @@ export function classifyWatchEvent(event: WatchEvent, config: EventFilterConfig)
     return ignore('ignored_event', `event ${event.sourceEvent} is not a scrobble`);
   }
 
-  if (!isAllowedAccount(event, config.plexUsernames)) {
+  if (!isAllowedAccount(event, accountAllowList(event.source, config))) {
     const who = event.account?.name ?? (event.account?.id !== undefined ? `#${event.account.id}` : 'none');
-    return ignore('ignored_account', `Plex account ${who} is not in the allow-list`);
+    return ignore('ignored_account', `${SOURCE_NAMES[event.source]} account ${who} is not in the allow-list`);
   }
 
   const filtered = filterPlayback(event, config);

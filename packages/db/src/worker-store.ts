@@ -29,7 +29,12 @@ import {
   loggedJobIds,
   userExists,
 } from './repositories/log-writes';
-import { findMappingTarget, type MappingFields, saveMatchedMapping } from './repositories/mappings';
+import {
+  findMappingTarget,
+  type MappingFields,
+  type SourceScope,
+  saveMatchedMapping,
+} from './repositories/mappings';
 
 import { type PlaybackWrite, upsertPlayback } from './repositories/playback';
 import { type RatingWrite, saveRating } from './repositories/ratings';
@@ -52,11 +57,12 @@ export function createWorkerStore(db: Db) {
     loggedJobIds: (jobIds: string[]) => loggedJobIds(db, jobIds),
     userExists: (userId: number) => userExists(db, userId),
 
-    findMapping: (mediaType: MediaType, userId: number, key: string) =>
-      findMappingTarget(db, mediaType, userId, key),
+    findMapping: (mediaType: MediaType, userId: number, key: string, scope: SourceScope) =>
+      findMappingTarget(db, mediaType, userId, key, scope),
     saveMatchedMapping: (mediaType: MediaType, fields: MappingFields, targetId: number) =>
       saveMatchedMapping(db, mediaType, fields, targetId),
-    findOpenConflictId: (userId: number, key: string) => findOpenConflictId(db, userId, key),
+    findOpenConflictId: (userId: number, key: string, scope: SourceScope) =>
+      findOpenConflictId(db, userId, key, scope),
     openConflict: (draft: ConflictDraft) => openConflict(db, draft),
     recordAutoResolvedConflict: (draft: ConflictDraft, targetId: number) =>
       recordAutoResolvedConflict(db, draft, targetId),

@@ -6,6 +6,7 @@ import {
   CatalogSchema,
   type Db,
   deleteMapping,
+  EventSource,
   getConflict,
   getWebhookStats,
   listConflicts,
@@ -52,14 +53,18 @@ const Paging = {
 
 const mediaTypeParam = z.enum(MediaType, { error: 'mediaType must be show or movie' });
 
+/** Only rows of this media server (every row, mapping and conflict says its `source`). */
+const SourceParam = z.enum(EventSource).optional();
 const ConflictQuery = z.object({
   resolved: boolParam.optional(),
   userId: int4Param().optional(),
+  source: SourceParam,
   mediaType: mediaTypeParam.optional(),
   ...Paging,
 });
 const MappingQuery = z.object({
   userId: int4Param().optional(),
+  source: SourceParam,
   /** Only this kind; both (each item with its mediaType) when absent. */
   mediaType: mediaTypeParam.optional(),
   ...Paging,
@@ -71,6 +76,7 @@ const LogQuery = z.object({
   action: z.enum(WebhookAction).optional(),
   userId: int4Param().optional(),
   conflictId: int4Param().optional(),
+  source: SourceParam,
   cursor: int4Param().optional(),
   includePayload: boolParam.optional(),
   ...Paging,
@@ -93,6 +99,9 @@ const ImportReportSchema = z.object({ shows: ImportCounts, episodes: ImportCount
 const UserWithWebhookSchema = z.object({
   user: z.object({ id: z.number().int(), name: z.string() }),
   webhookUrl: z.string().meta({ description: 'The webhook URL with its secret: shown only here' }),
+  webhookUrls: z
+    .object({ plex: z.string(), jellyfin: z.string(), emby: z.string() })
+    .meta({ description: "Each media server's webhook URL, the same secret: shown only here" }),
 });
 const ReplaySchema = z.object({
   replayed: z.number().int(),

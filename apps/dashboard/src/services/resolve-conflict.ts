@@ -156,7 +156,10 @@ export async function resolveConflict(
         throw conflictError(`conflict ${conflictId} is already resolved`);
       }
       const ignored = input.action === 'ignored';
+      // The mapping is filed where the conflict was: the same source, server and key.
       const fields = {
+        source: found.source,
+        serverId: found.serverId,
         userId: found.userId,
         plexRatingKey: found.plexRatingKey,
         plexGuid: found.plexGuid,
@@ -244,6 +247,8 @@ export async function replayHeldWebhooks(
     try {
       await enqueueWebhook(deps.queue, `replay-${row.id}`, {
         userId: row.userId,
+        // The row's source picks the adapter that reads its payload again.
+        source: row.source,
         receivedAt: row.receivedAt.toISOString(),
         payload: payload as Record<string, unknown>,
         replayOfLogId: row.id,

@@ -63,6 +63,8 @@ export async function retryWebhookLog(deps: RetryDeps, logId: number): Promise<R
     } else {
       await enqueueWebhook(deps.queue, jobId, {
         userId: row.userId,
+        // The row's source picks the adapter that reads its payload again.
+        source: row.source,
         receivedAt: row.receivedAt.toISOString(),
         payload: payload as Record<string, unknown>,
         // The worker skips its duplicate check for a replay: the failed job claimed this

@@ -6,11 +6,28 @@ import {
   rotateSecret,
   updatePlexConfigOf,
   webhookUrl,
+  webhookUrls,
 } from '@plexhook/db';
 import { z } from 'zod';
 import { parseInput } from '../validation';
 
 export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200) });
+
+const Usernames = z.array(z.string().trim().min(1).max(200)).max(100);
+const ServerUrl = z.url({ protocol: /^https?$/ }).nullable();
+const ApiKey = z.string().min(1).max(500).nullable();
+
+/** Jellyfin's and Emby's settings (issue 16): the server for series lookups (URL and API key,
+ * both needed), the accounts allow-list (empty = every account), cross-source dedupe. */
+const MediaServerSettingsSchema = z.object({
+  jellyfinServerUrl: ServerUrl,
+  jellyfinApiKey: ApiKey,
+  jellyfinUsernames: Usernames,
+  embyServerUrl: ServerUrl,
+  embyApiKey: ApiKey,
+  embyUsernames: Usernames,
+  dedupeAcrossSources: z.boolean(),
+});
 
 export const PlexConfigPatchSchema = z
   .object({
@@ -21,13 +38,19 @@ export const PlexConfigPatchSchema = z
     matchThreshold: z.number().min(0).max(1),
     plexServerUrl: z.url({ protocol: /^https?$/ }).nullable(),
     plexToken: z.string().min(1).max(500).nullable(),
+    ...MediaServerSettingsSchema.shape,
   })
   .partial()
   .strict();
 export type PlexConfigPatch = z.infer<typeof PlexConfigPatchSchema>;
 
-/** The secret appears only in this answer (and on rotation): it is stored hashed. */
-export type UserWithWebhook = { user: { id: number; name: string }; webhookUrl: string };
+/** The secret appears only in this answer (and on rotation): it is stored hashed. `webhookUrl`
+ * is Plex's (as before); `webhookUrls` has the Jellyfin and Emby ones too (same secret). */
+export type UserWithWebhook = {
+  user: { id: number; name: string };
+  webhookUrl: string;
+  webhookUrls: ReturnType<typeof webhookUrls>;
+};
 
 export async function createUser(db: Db, publicBaseUrl: string, body: unknown): Promise<UserWithWebhook> {
   const { name } = parseInput(CreateUserSchema, body);
@@ -35,6 +58,7 @@ export async function createUser(db: Db, publicBaseUrl: string, body: unknown): 
   return {
     user: { id: created.id, name: created.name },
     webhookUrl: webhookUrl(publicBaseUrl, created.secret),
+    webhookUrls: webhookUrls(publicBaseUrl, created.secret),
   };
 }
 
@@ -46,10 +70,15 @@ export async function rotateUserSecret(
   const user = await findUserSummary(db, userId);
   const secret = user ? await rotateSecret(db, userId) : null;
   if (!user || secret === null) throw notFound(`user ${userId} not found`);
-  return { user, webhookUrl: webhookUrl(publicBaseUrl, secret) };
+  return {
+    user,
+    webhookUrl: webhookUrl(publicBaseUrl, secret),
+    webhookUrls: webhookUrls(publicBaseUrl, secret),
+  };
 }
 
-/** The config as shown to the admin: never the secret hash, and the Plex token only as "set". */
+/** The config as shown to the admin: never the secret hash, and the Plex token and the API keys
+ * only as "set". */
 export function publicPlexConfig(config: {
   userId: number;
   enabled: boolean;
@@ -59,6 +88,13 @@ export function publicPlexConfig(config: {
   matchThreshold: number;
   plexServerUrl: string | null;
   plexToken: string | null;
+  jellyfinServerUrl: string | null;
+  jellyfinApiKey: string | null;
+  jellyfinUsernames: string[];
+  embyServerUrl: string | null;
+  embyApiKey: string | null;
+  embyUsernames: string[];
+  dedupeAcrossSources: boolean;
   updatedAt: Date;
 }) {
   const { plexToken, ...rest } = config;
@@ -71,6 +107,13 @@ export function publicPlexConfig(config: {
     matchThreshold: rest.matchThreshold,
     plexServerUrl: rest.plexServerUrl,
     plexTokenSet: plexToken !== null,
+    jellyfinServerUrl: rest.jellyfinServerUrl,
+    jellyfinApiKeySet: rest.jellyfinApiKey !== null,
+    jellyfinUsernames: rest.jellyfinUsernames,
+    embyServerUrl: rest.embyServerUrl,
+    embyApiKeySet: rest.embyApiKey !== null,
+    embyUsernames: rest.embyUsernames,
+    dedupeAcrossSources: rest.dedupeAcrossSources,
     updatedAt: rest.updatedAt,
   };
 }

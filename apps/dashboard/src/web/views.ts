@@ -50,6 +50,14 @@ const when = (d: Date | null | undefined) =>
 const pct = (n: number | undefined) => (typeof n === 'number' ? `${Math.round(n * 100)}%` : '–');
 const yearOf = (d: Date | null | undefined) => (d ? d.getUTCFullYear() : null);
 const titleYear = (title: string, year: number | null | undefined) => (year ? `${title} (${year})` : title);
+/** Which media server a row, mapping or conflict came from (issue 16). */
+const SOURCE_NAMES: Record<string, string> = { plex: 'Plex', jellyfin: 'Jellyfin', emby: 'Emby' };
+const sourceName = (source: string) => SOURCE_NAMES[source] ?? source;
+/** A source's key as the page names it: Plex's rating key, or a Jellyfin/Emby id on its server. */
+const sourceKey = (r: { source: string; serverId: string; plexRatingKey: string }) =>
+  r.source === 'plex'
+    ? html`Plex rating key <code>${r.plexRatingKey}</code>`
+    : html`${sourceName(r.source)} key <code>${r.plexRatingKey}</code>${r.serverId ? html` on server <code>${r.serverId}</code>` : ''}`;
 
 export function candidatesOf(conflict: ConflictWithHeld): Candidate[] {
   const raw = conflict.potentialMatches;
@@ -179,7 +187,7 @@ function conflictBlock(conflict: ConflictWithHeld, v: DashboardView): SafeHtml {
   <header>
     <h3>${titleYear(conflict.plexTitle, conflict.plexYear)}</h3>
     <span class="badge ${conflict.conflictType}">${conflict.conflictType.replaceAll('_', ' ')}</span>
-    <span class="muted">#${conflict.id} · ${user} · rating key <code>${conflict.plexRatingKey}</code> · ${conflict.heldWebhooks} held scrobble${conflict.heldWebhooks === 1 ? '' : 's'} · ${when(conflict.createdAt)}</span>
+    <span class="muted">#${conflict.id} · ${user} · ${sourceKey(conflict)} · ${conflict.heldWebhooks} held scrobble${conflict.heldWebhooks === 1 ? '' : 's'} · ${when(conflict.createdAt)}</span>
   </header>
   ${
     rows.length
@@ -258,6 +266,7 @@ function logsSection(v: DashboardView): SafeHtml {
     (log) => html`<tr>
   <td>${when(log.receivedAt)}</td>
   <td>${log.userId ? (v.userNames.get(log.userId) ?? `user ${log.userId}`) : '–'}</td>
+  <td>${sourceName(log.source)}</td>
   <td>${log.eventType ?? ''}</td>
   <td class="title">${log.plexTitle ?? ''}</td>
   <td>${statusBadge(log.status)}</td>
@@ -274,8 +283,8 @@ function logsSection(v: DashboardView): SafeHtml {
     <button type="submit" class="secondary">Filter</button>
   </form>
   <table>
-    <thead><tr><th>Received (UTC)</th><th>User</th><th>Event</th><th>Title</th><th>Status</th><th>Action</th><th>Detail</th><th class="num">ms</th><th></th></tr></thead>
-    <tbody>${rows.length ? rows : html`<tr><td colspan="9" class="muted">No webhooks${v.logStatus ? ` with status ${v.logStatus}` : ''}.</td></tr>`}</tbody>
+    <thead><tr><th>Received (UTC)</th><th>User</th><th>Source</th><th>Event</th><th>Title</th><th>Status</th><th>Action</th><th>Detail</th><th class="num">ms</th><th></th></tr></thead>
+    <tbody>${rows.length ? rows : html`<tr><td colspan="10" class="muted">No webhooks${v.logStatus ? ` with status ${v.logStatus}` : ''}.</td></tr>`}</tbody>
   </table>
 </section>`;
 }
@@ -291,7 +300,7 @@ function mappingsSection(v: DashboardView): SafeHtml {
     (m) => html`<tr id="mapping-${m.mediaType}-${m.id}">
   <td class="title">${titleYear(m.plexTitle, m.plexYear)}</td>
   <td>${m.mediaType}</td>
-  <td><code>${m.plexRatingKey}</code></td>
+  <td>${sourceKey(m)}</td>
   <td>${v.userNames.get(m.userId) ?? `user ${m.userId}`}</td>
   <td class="title">${mappingTarget(m)}</td>
   <td>${m.matchMethod}</td>
@@ -304,7 +313,7 @@ function mappingsSection(v: DashboardView): SafeHtml {
   return html`<section id="mappings">
   <h2>Mappings</h2>
   <table>
-    <thead><tr><th>Plex title</th><th>Kind</th><th>Rating key</th><th>User</th><th>Catalogue entry</th><th>Method</th><th class="num">Confidence</th><th>Updated (UTC)</th><th></th></tr></thead>
+    <thead><tr><th>Title on the server</th><th>Kind</th><th>Source and key</th><th>User</th><th>Catalogue entry</th><th>Method</th><th class="num">Confidence</th><th>Updated (UTC)</th><th></th></tr></thead>
     <tbody>${rows.length ? rows : html`<tr><td colspan="9" class="muted">No mappings yet.</td></tr>`}</tbody>
   </table>
 </section>`;

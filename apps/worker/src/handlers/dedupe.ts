@@ -1,5 +1,12 @@
-import { dedupeKey } from '@plexhook/core';
+import {
+  crossSourceDedupeKey,
+  dedupeKey,
+  SOURCE_NAMES,
+  type WatchEvent,
+  type WatchSource,
+} from '@plexhook/core';
 import type { WorkerDeps } from '../deps';
+import type { Outcome } from './outcome';
 
 /**
  * Claims (user, event, item, account) for the dedupe window with one atomic SET NX, so two
@@ -19,4 +26,36 @@ export async function claimEvent(
   // The claim expired between the two calls: nobody owns it any more, take it.
   if (owner === null) return claimEvent(deps, jobId, input);
   return owner === jobId ? null : owner;
+}
+
+/**
+ * `dedupe_across_sources`: a play that marks a catalogue item another server of the user's
+ * marked within the dedupe window is a duplicate of it. The claim (SET NX EX, like claimEvent)
+ * holds the source, server and job that made it; a claim of the same source and server is never
+ * a cross-source duplicate (that server's own repeats are claimEvent's business, and a rewatch
+ * on it counts), nor is the job's own claim (a retry).
+ */
+export async function claimAcrossSources(
+  deps: Pick<WorkerDeps, 'redis' | 'config'>,
+  jobId: string,
+  event: Pick<WatchEvent, 'userId' | 'source' | 'server'>,
+  outcome: Outcome,
+): Promise<Outcome> {
+  const watch = outcome.watch;
+  if (!watch) return outcome;
+  const key = `${deps.config.QUEUE_PREFIX}:dedupe:${crossSourceDedupeKey({ userId: event.userId, kind: watch.kind, itemId: watch.itemId })}`;
+  const origin = `${event.source}\t${event.server.id ?? ''}`;
+  const claim = `${origin}\t${jobId}`;
+  const won = await deps.redis.set(key, claim, 'EX', deps.config.DEDUPE_WINDOW_SECONDS, 'NX');
+  if (won === 'OK') return outcome;
+  const owner = await deps.redis.get(key);
+  if (owner === null) return claimAcrossSources(deps, jobId, event, outcome);
+  const [source, serverId, ownerJob] = owner.split('\t');
+  if (`${source}\t${serverId}` === origin || ownerJob === jobId) return outcome;
+  return {
+    status: 'duplicate',
+    action: 'duplicate',
+    ...(outcome.conflictId !== undefined ? { conflictId: outcome.conflictId } : {}),
+    message: `same play already reported by ${SOURCE_NAMES[source as WatchSource] ?? source}${serverId ? ` server ${serverId}` : ''} (job ${ownerJob}); dedupe_across_sources is on`,
+  };
 }

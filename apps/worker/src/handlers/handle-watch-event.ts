@@ -1,8 +1,15 @@
 import { classifyWatchEvent, type EpisodeMedia, type MovieMedia, type WatchEvent } from '@plexhook/core';
-import type { CandidateQuery, ContextKeys, EventContext, MappingTarget, UserConfig } from '@plexhook/db';
+import {
+  type CandidateQuery,
+  type ContextKeys,
+  type EventContext,
+  type MappingTarget,
+  sourceScope,
+  type UserConfig,
+} from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import { conflictOutcome, heldOn } from './conflicts';
-import { claimEvent } from './dedupe';
+import { claimAcrossSources, claimEvent } from './dedupe';
 import { type MediaKind, MOVIE, SHOW, type Subject } from './media-kinds';
 import { ignored, type Outcome } from './outcome';
 import { progressMapped, progressUnmapped, scrobbleSession } from './playback';
@@ -11,20 +18,20 @@ import { resolveMedia } from './resolve';
 
 /** What the event's context is read by (the processor reads it once, before handling). */
 export function contextKeys(jobId: string, event: WatchEvent): ContextKeys {
-  const { media, userId } = event;
+  const { media } = event;
+  const userId = event.userId;
+  const ids = { jobId, userId, ...sourceScope(event.source, event.server.id) };
   if (media?.kind === 'episode') {
     const { season, episode } = media;
     return {
-      jobId,
-      userId,
+      ...ids,
       mediaType: 'show',
       key: media.show.key ?? null,
       episodeAt: season !== undefined && episode !== undefined ? { season, number: episode } : null,
     };
   }
-  if (media?.kind === 'movie')
-    return { jobId, userId, mediaType: 'movie', key: media.itemKey, episodeAt: null };
-  return { jobId, userId, mediaType: null, key: null, episodeAt: null };
+  if (media?.kind === 'movie') return { ...ids, mediaType: 'movie', key: media.itemKey, episodeAt: null };
+  return { ...ids, mediaType: null, key: null, episodeAt: null };
 }
 
 export type HandleOptions = {
@@ -67,9 +74,11 @@ export async function handleWatchEvent(
       };
     }
   }
-  return media.kind === 'episode'
+  const outcome = await (media.kind === 'episode'
     ? handleMedia(deps, event, SHOW, media, config, context)
-    : handleMedia(deps, event, MOVIE, media, config, context);
+    : handleMedia(deps, event, MOVIE, media, config, context));
+  // One play reported by two of the household's servers: only when the user asked for it.
+  return config.dedupeAcrossSources ? claimAcrossSources(deps, opts.jobId, event, outcome) : outcome;
 }
 
 /** One media path: mapping or conflict for the subject, then the mark step. */
@@ -81,28 +90,34 @@ async function handleMedia<M, Q extends CandidateQuery, S extends { confidence: 
   config: UserConfig,
   context: EventContext,
 ): Promise<Outcome> {
-  const subject = kind.subject(media);
+  const subject = kind.subject(media, event);
   if (!('key' in subject)) return subject;
   const mapped = (mapping: MappingTarget, conflictId: number | undefined, prefetched: EventContext | null) =>
     afterMapping(deps, event, kind, media, subject, config, mapping, prefetched, conflictId);
   // Should a conflict this webhook is held on be resolved before its row is written: the
   // webhook is handled on the mapping the resolution made (conflicts.ts recordHeld).
   const ifResolved = async () => {
-    const mapping = await deps.store.findMapping(kind.mediaType, event.userId, subject.key);
+    const mapping = await deps.store.findMapping(kind.mediaType, event.userId, subject.key, subject.scope);
     if (!mapping) throw new Error(`conflict for ${kind.noun} "${subject.label}" resolved without a mapping`);
     return mapped(mapping, undefined, null);
   };
 
   // The mapping read with the context, when there is one: the common case ends here.
   const { keys } = context;
-  if (context.mapping && keys.mediaType === kind.mediaType && keys.key === subject.key) {
+  if (
+    context.mapping &&
+    keys.mediaType === kind.mediaType &&
+    keys.key === subject.key &&
+    keys.source === subject.scope.source &&
+    keys.serverId === subject.scope.serverId
+  ) {
     return mapped(context.mapping, undefined, context);
   }
   // A missing mapping is read again right before the open-conflict check: a resolution may have
   // mapped the item a moment ago.
-  const mapping = await deps.store.findMapping(kind.mediaType, event.userId, subject.key);
+  const mapping = await deps.store.findMapping(kind.mediaType, event.userId, subject.key, subject.scope);
   if (mapping) return mapped(mapping, undefined, null);
-  const open = await deps.store.findOpenConflictId(event.userId, subject.key);
+  const open = await deps.store.findOpenConflictId(event.userId, subject.key, subject.scope);
   // A progress event is never held: its session is kept, and a conflict is opened only once.
   if (open !== null)
     return event.action === 'progress' ? progressUnmapped(deps, event, open) : heldOn(open, ifResolved);

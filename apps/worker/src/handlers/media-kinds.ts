@@ -20,12 +20,22 @@ import {
   type WatchEvent,
   withPlexShowInfo,
 } from '@plexhook/core';
-import type { CandidateOf, EventContext, MediaType, UserConfig } from '@plexhook/db';
+import {
+  type CandidateOf,
+  type EventContext,
+  type MediaType,
+  type SourceScope,
+  sourceScope,
+  type UserConfig,
+} from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
+import type { MediaServerRef } from '../media-server/series-lookup-client';
 import type { Outcome } from './outcome';
 
 /** The source item a mapping or conflict is filed under, as they record it. */
 export type Subject = {
+  /** Which server the key belongs to (Plex: server_id ''; Jellyfin/Emby: the event's ServerId). */
+  scope: SourceScope;
   /** The source's key (a show's for an episode, a movie's own). */
   key: string;
   guid: string | undefined;
@@ -44,7 +54,7 @@ export type MediaKind<M, Q, S> = {
   /** What the subject is called in messages ("show", "movie"). */
   noun: string;
   /** The subject of a scrobble, or why it has none (a failed outcome). */
-  subject(media: M): Subject | Outcome;
+  subject(media: M, event: WatchEvent): Subject | Outcome;
   /** The subject in a conflict's message. */
   conflictLabel(s: Subject): string;
   /** The message when auto_mark_watched is off. */
@@ -69,38 +79,65 @@ export type MediaKind<M, Q, S> = {
   ): Promise<Outcome>;
 };
 
+/** The user's Jellyfin or Emby server, when both its URL and API key are set. */
+function mediaServerOf(config: UserConfig, source: 'jellyfin' | 'emby'): MediaServerRef | null {
+  const [url, apiKey] =
+    source === 'jellyfin'
+      ? [config.jellyfinServerUrl, config.jellyfinApiKey]
+      : [config.embyServerUrl, config.embyApiKey];
+  return url && apiKey ? { source, url, apiKey } : null;
+}
+
 const hasIds = (ids: ExternalIds) =>
   ids.tmdb !== undefined || ids.tvdb !== undefined || ids.imdb !== undefined;
 
 export const SHOW: MediaKind<EpisodeMedia, ShowQuery, ScoredCandidate> = {
   mediaType: 'show',
   noun: 'show',
-  subject(media) {
+  subject(media, event) {
     const key = media.show.key;
     const label = media.show.title;
     if (!key || !label) {
+      const fields =
+        event.source === 'plex' ? 'grandparentRatingKey/grandparentTitle' : 'SeriesId/SeriesName';
       return {
         status: 'failed',
         action: null,
-        message: 'episode scrobble without grandparentRatingKey/grandparentTitle: cannot tell which show',
+        message: `episode scrobble without ${fields}: cannot tell which show`,
       };
     }
     const { title, year } = splitTitleYear(label);
-    return { key, guid: media.show.guid, title, year, label };
+    // A title without a year in it takes the year the source sends apart (Jellyfin's series Year).
+    return {
+      scope: sourceScope(event.source, event.server.id),
+      key,
+      guid: media.show.guid,
+      title,
+      year: year ?? media.show.year,
+      label,
+    };
   },
   conflictLabel: (s) => `"${s.label}"`,
   notMarked: 'auto_mark_watched is off: show matched, episode not marked',
   idKinds: ['tmdb_id', 'tvdb_id', 'imdb_id'],
   /**
-   * A new-agent episode carries only the episode's ids. When the user gave us their Plex
-   * server, its metadata for the show has the show's ids (and its year and original title),
-   * which turn a title guess into an exact match. Any failure leaves ids and query as they were.
+   * A new-agent Plex episode, and every Jellyfin/Emby episode, carries only the episode's ids.
+   * When the user gave us the server that sent it (Plex: URL and token; Jellyfin/Emby: URL and
+   * API key), its metadata for the show has the show's ids (and its year and original title),
+   * which turn a title guess into an exact match. Any failure leaves ids and query as they were:
+   * title, year and the episode's own evidence.
    */
   async lookup(deps, config, media, s) {
     const ids = media.show.ids;
     const query = episodeQuery(media);
-    if (hasIds(ids) || !deps.plexMetadata || !config.plexServerUrl || !config.plexToken)
-      return { ids, query };
+    if (hasIds(ids)) return { ids, query };
+    if (s.scope.source !== 'plex') {
+      const server = mediaServerOf(config, s.scope.source);
+      if (!server || !deps.seriesLookup) return { ids, query };
+      const found = await deps.seriesLookup.fetchSeries(server, s.key);
+      return found.ok ? withPlexShowInfo(ids, query, found.show) : { ids, query };
+    }
+    if (!deps.plexMetadata || !config.plexServerUrl || !config.plexToken) return { ids, query };
     const found = await deps.plexMetadata.fetchShow(
       { url: config.plexServerUrl, token: config.plexToken },
       s.key,
@@ -151,9 +188,10 @@ export const SHOW: MediaKind<EpisodeMedia, ShowQuery, ScoredCandidate> = {
 export const MOVIE: MediaKind<MovieMedia, ReturnType<typeof movieQuery>, ScoredMovieCandidate> = {
   mediaType: 'movie',
   noun: 'movie',
-  subject(media) {
+  subject(media, event) {
     const query = movieQuery(media);
     return {
+      scope: sourceScope(event.source, event.server.id),
       key: media.itemKey,
       guid: media.guid,
       title: query.title,

@@ -15,6 +15,7 @@ import {
   createWorkerStore,
   type Db,
   findTitleCandidates,
+  PLEX_SCOPE,
   searchedTitles,
 } from '@plexhook/db';
 import pino from 'pino';
@@ -82,6 +83,7 @@ const showQuery = (grandparentTitle: string, aired = '2015-03-01'): ShowQuery =>
 let nextKey = 1;
 const settings = { threshold: 0.85, autoResolve: false };
 const ref = (title: string): Subject => ({
+  scope: PLEX_SCOPE,
   key: `key-${nextKey++}`,
   guid: undefined,
   title,

@@ -30,6 +30,7 @@ export async function resolveMedia<M, Q extends CandidateQuery, S extends { conf
     store.saveMatchedMapping(
       kind.mediaType,
       {
+        ...subject.scope,
         userId,
         plexRatingKey: subject.key,
         plexGuid: subject.guid ?? null,
@@ -84,6 +85,7 @@ export async function resolveMedia<M, Q extends CandidateQuery, S extends { conf
   }
 
   const draft: ConflictDraft = {
+    ...subject.scope,
     userId,
     plexRatingKey: subject.key,
     plexGuid: subject.guid ?? null,

@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../client';
 import {
+  type EventSource,
   type MediaType,
   type PlexConflict,
   type PlexWebhookLog,
@@ -7,6 +8,7 @@ import {
   type ResolutionAction,
   type WebhookAction,
 } from '../generated/client';
+import { PLEX_SCOPE, type SourceScope } from './mappings';
 
 /** Log rows whose scrobble waits on a conflict; resolving the conflict replays them. */
 export const HELD_ACTIONS: WebhookAction[] = ['conflict_created', 'conflict_pending'];
@@ -25,6 +27,7 @@ function withHeld(row: PlexConflict & { _count: { webhookLogs: number } }): Conf
 export type ListConflictsQuery = {
   resolved?: boolean;
   userId?: number;
+  source?: EventSource;
   mediaType?: MediaType;
   limit?: number;
   offset?: number;
@@ -33,7 +36,12 @@ export type ListConflictsQuery = {
 /** Newest first, each with the number of scrobbles held on it. */
 export async function listConflicts(db: DbOrTx, query: ListConflictsQuery = {}): Promise<ConflictWithHeld[]> {
   const rows = await db.plexConflict.findMany({
-    where: { resolved: query.resolved, userId: query.userId, mediaType: query.mediaType },
+    where: {
+      resolved: query.resolved,
+      userId: query.userId,
+      source: query.source,
+      mediaType: query.mediaType,
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: query.limit ?? 100,
     skip: query.offset ?? 0,
@@ -99,8 +107,9 @@ export async function releaseHeldWebhooks(
 
 // What the worker writes and reads of conflicts while handling a scrobble.
 
-/** A conflict row as the worker opens it; shows and movies alike (media_type says which). */
-export type ConflictDraft = {
+/** A conflict row as the worker opens it; shows and movies alike (media_type says which), per
+ * source and server like mappings. */
+export type ConflictDraft = SourceScope & {
   userId: number;
   plexRatingKey: string;
   plexGuid: string | null;
@@ -112,14 +121,15 @@ export type ConflictDraft = {
   potentialMatches: unknown[];
 };
 
-/** The open conflict of a source item for a user, if any (any kind: rating keys are unique). */
+/** The open conflict of a source item for a user, if any (any kind: a server's keys are unique). */
 export async function findOpenConflictId(
   db: DbOrTx,
   userId: number,
   plexRatingKey: string,
+  scope: SourceScope = PLEX_SCOPE,
 ): Promise<number | null> {
   const open = await db.plexConflict.findFirst({
-    where: { userId, plexRatingKey, resolved: false },
+    where: { userId, source: scope.source, serverId: scope.serverId, plexRatingKey, resolved: false },
     select: { id: true },
   });
   return open?.id ?? null;
@@ -139,9 +149,9 @@ export async function openConflict(
     const conflict = await db.plexConflict.create({ data: draftData(draft), select: { id: true } });
     return { conflictId: conflict.id, created: true };
   } catch (err) {
-    // P2002 on the partial unique index (one open conflict per user and rating key).
+    // P2002 on the partial unique index (one open conflict per user, source, server and key).
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      const open = await findOpenConflictId(db, draft.userId, draft.plexRatingKey);
+      const open = await findOpenConflictId(db, draft.userId, draft.plexRatingKey, draft);
       if (open !== null) return { conflictId: open, created: false };
     }
     throw err;

@@ -9,12 +9,16 @@ let bob: number; // a user without plex_config
 
 // The keys the worker reads a scrobble's context by (its contextKeys, from the watch event).
 type Keys = Omit<ContextKeys, 'jobId' | 'userId'>;
+const PLEX = { source: 'plex' as const, serverId: '' };
 const episode = (showKey: string, season: number, index: number): Keys => ({
+  ...PLEX,
   mediaType: 'show',
   key: showKey,
   episodeAt: { season, number: index },
 });
-const movie = (ratingKey: string): Keys => ({ mediaType: 'movie', key: ratingKey, episodeAt: null });
+const movie = (ratingKey: string): Keys => ({ ...PLEX, mediaType: 'movie', key: ratingKey, episodeAt: null });
+// The same keys on a Jellyfin server: mappings are per (user, source, server, key).
+const on = (serverId: string, keys: Keys): Keys => ({ ...keys, source: 'jellyfin', serverId });
 
 beforeAll(async () => {
   t = await createTestDb('eventctx');
@@ -36,6 +40,17 @@ beforeAll(async () => {
   });
   await t.db.plexMovieMapping.create({
     data: { ...mapping, userId: alice, plexRatingKey: '700', movieId: heat.id },
+  });
+  // Jellyfin's server srv-a: its series 'jf-series' maps to the show; its movie key '700' to nothing.
+  await t.db.plexShowMapping.create({
+    data: {
+      ...mapping,
+      userId: alice,
+      source: 'jellyfin',
+      serverId: 'srv-a',
+      plexRatingKey: 'jf-series',
+      tvshowId: show.id,
+    },
   });
   await t.db.plexWebhookLog.create({
     data: {
@@ -59,6 +74,10 @@ const cases = (): [string, number, Keys][] => [
   ['user without config', bob, episode('500', 1, 1)],
   ['a job logged before', alice, episode('500', 1, 1)],
   ['season out of int range', alice, episode('500', 1e12, 1)],
+  ['jellyfin series on its server', alice, on('srv-a', episode('jf-series', 1, 2))],
+  ['jellyfin series on another server', alice, on('srv-b', episode('jf-series', 1, 2))],
+  ['a plex key under a jellyfin server', alice, on('srv-a', episode('500', 1, 2))],
+  ['a plex movie key under a jellyfin server', alice, on('srv-a', movie('700'))],
 ];
 const jobId = (name: string) => (name === 'a job logged before' ? 'done-1' : `job-${name}`);
 
@@ -98,4 +117,11 @@ test('batched context reads give each event exactly what it reads alone', async 
     done: { status: 'success', actionTaken: 'episode_marked' },
   });
   expect(byName['season out of int range']).toMatchObject({ keys: { episodeAt: null }, episodeId: null });
+  expect(byName['jellyfin series on its server']).toMatchObject({
+    mapping: { targetId: expect.any(Number), syncEnabled: true },
+    episodeId: expect.any(Number),
+  });
+  expect(byName['jellyfin series on another server']).toMatchObject({ mapping: null, episodeId: null });
+  expect(byName['a plex key under a jellyfin server']).toMatchObject({ mapping: null, episodeId: null });
+  expect(byName['a plex movie key under a jellyfin server']).toMatchObject({ mapping: null });
 });

@@ -5,7 +5,7 @@
 import { Batcher } from '../batcher';
 import { type Db, preparedQuery } from '../client';
 import { type MediaType, type PlexConfig, Prisma } from '../generated/client';
-import type { MappingTarget } from './mappings';
+import type { MappingTarget, SourceScope } from './mappings';
 
 /** The part of a user's plex_config that handling a webhook reads. */
 export type UserConfig = Pick<
@@ -17,6 +17,13 @@ export type UserConfig = Pick<
   | 'matchThreshold'
   | 'plexServerUrl'
   | 'plexToken'
+  | 'jellyfinServerUrl'
+  | 'jellyfinApiKey'
+  | 'jellyfinUsernames'
+  | 'embyServerUrl'
+  | 'embyApiKey'
+  | 'embyUsernames'
+  | 'dedupeAcrossSources'
   | 'watchedThreshold'
   | 'libraryAllowList'
   | 'libraryDenyList'
@@ -32,8 +39,9 @@ export type LoggedOutcome = {
   errorMessage: string | null;
 };
 
-/** What one event's context is looked up by. */
-export type ContextKeys = {
+/** What one event's context is looked up by. `source` and `serverId` scope the mapping (the
+ * unique index is (user_id, source, server_id, plex_rating_key)). */
+export type ContextKeys = SourceScope & {
   jobId: string;
   userId: number;
   /** The kind of mapping to read, and the source key it is filed under (a show's, a movie's own). */
@@ -70,6 +78,13 @@ type Row = {
   match_threshold: number | null;
   plex_server_url: string | null;
   plex_token: string | null;
+  jellyfin_server_url: string | null;
+  jellyfin_api_key: string | null;
+  jellyfin_usernames: string[] | null;
+  emby_server_url: string | null;
+  emby_api_key: string | null;
+  emby_usernames: string[] | null;
+  dedupe_across_sources: boolean | null;
   watched_threshold: number | null;
   library_allow_list: string[] | null;
   library_deny_list: string[] | null;
@@ -104,6 +119,8 @@ const COLUMNS = Prisma.sql`
     l.error_message AS log_error,
     c.user_id IS NOT NULL AS has_config, c.enabled, c.plex_usernames, c.auto_mark_watched,
     c.auto_resolve, c.match_threshold, c.plex_server_url, c.plex_token,
+    c.jellyfin_server_url, c.jellyfin_api_key, c.jellyfin_usernames, c.emby_server_url,
+    c.emby_api_key, c.emby_usernames, c.dedupe_across_sources,
     c.watched_threshold, c.library_allow_list, c.library_deny_list, c.server_allow_list,
     c.player_deny_list,
     sm.id AS show_mapping_id, sm.tvshow_id, sm.sync_enabled AS show_sync_enabled,
@@ -117,12 +134,14 @@ function contextSql(k: ContextKeys): Prisma.Sql {
       LEFT JOIN plex_webhook_logs l ON l.job_id = ${k.jobId}::text
       LEFT JOIN plex_config c ON c.user_id = ${k.userId}::int
       LEFT JOIN plex_show_mappings sm
-             ON sm.user_id = c.user_id AND sm.plex_rating_key = ${showKey(k)}::text
+             ON sm.user_id = c.user_id AND sm.source = ${k.source}::event_source
+            AND sm.server_id = ${k.serverId}::text AND sm.plex_rating_key = ${showKey(k)}::text
       LEFT JOIN episodes e
              ON e.tvshow_id = sm.tvshow_id AND e.season_number = ${k.episodeAt?.season ?? null}::int
             AND e.episode_number = ${k.episodeAt?.number ?? null}::int
       LEFT JOIN plex_movie_mappings mm
-             ON mm.user_id = c.user_id AND mm.plex_rating_key = ${movieKey(k)}::text`;
+             ON mm.user_id = c.user_id AND mm.source = ${k.source}::event_source
+            AND mm.server_id = ${k.serverId}::text AND mm.plex_rating_key = ${movieKey(k)}::text`;
 }
 
 /**
@@ -139,17 +158,21 @@ function contextBatchSql(keys: ContextKeys[]): Prisma.Sql {
                   ${keys.map(showKey)}::text[],
                   ${keys.map((k) => k.episodeAt?.season ?? null)}::int[],
                   ${keys.map((k) => k.episodeAt?.number ?? null)}::int[],
-                  ${keys.map(movieKey)}::text[])
-           WITH ORDINALITY AS i(job_id, user_id, show_key, season, number, movie_key, ord)
+                  ${keys.map(movieKey)}::text[], ${keys.map((k) => k.source)}::event_source[],
+                  ${keys.map((k) => k.serverId)}::text[])
+           WITH ORDINALITY AS i(job_id, user_id, show_key, season, number, movie_key, source,
+                                server_id, ord)
       LEFT JOIN LATERAL (SELECT * FROM plex_webhook_logs WHERE job_id = i.job_id) l ON true
       LEFT JOIN LATERAL (SELECT * FROM plex_config WHERE user_id = i.user_id) c ON true
       LEFT JOIN LATERAL (SELECT * FROM plex_show_mappings
-                          WHERE user_id = c.user_id AND plex_rating_key = i.show_key) sm ON true
+                          WHERE user_id = c.user_id AND source = i.source
+                            AND server_id = i.server_id AND plex_rating_key = i.show_key) sm ON true
       LEFT JOIN LATERAL (SELECT * FROM episodes
                           WHERE tvshow_id = sm.tvshow_id AND season_number = i.season
                             AND episode_number = i.number) e ON true
       LEFT JOIN LATERAL (SELECT * FROM plex_movie_mappings
-                          WHERE user_id = c.user_id AND plex_rating_key = i.movie_key) mm ON true
+                          WHERE user_id = c.user_id AND source = i.source
+                            AND server_id = i.server_id AND plex_rating_key = i.movie_key) mm ON true
      ORDER BY i.ord`;
 }
 
@@ -181,6 +204,13 @@ function toContext(row: Row, keys: ContextKeys): EventContext {
           matchThreshold: row.match_threshold as number,
           plexServerUrl: row.plex_server_url,
           plexToken: row.plex_token,
+          jellyfinServerUrl: row.jellyfin_server_url,
+          jellyfinApiKey: row.jellyfin_api_key,
+          jellyfinUsernames: row.jellyfin_usernames ?? [],
+          embyServerUrl: row.emby_server_url,
+          embyApiKey: row.emby_api_key,
+          embyUsernames: row.emby_usernames ?? [],
+          dedupeAcrossSources: row.dedupe_across_sources ?? false,
           watchedThreshold: row.watched_threshold,
           libraryAllowList: row.library_allow_list ?? [],
           libraryDenyList: row.library_deny_list ?? [],

@@ -3,7 +3,7 @@
 // worker makes (an earlier run's row, the dead-letter's checks).
 import { Batcher } from '../batcher';
 import { type Db, type DbOrTx, preparedQuery } from '../client';
-import { Prisma, type WebhookAction, type WebhookStatus } from '../generated/client';
+import { type EventSource, Prisma, type WebhookAction, type WebhookStatus } from '../generated/client';
 import type { LoggedOutcome } from './event-context';
 
 /** The watch an outcome asks for: an episode or a movie, and when it was watched. */
@@ -23,6 +23,8 @@ export type LoggedResult = {
 export type LogWrite = {
   jobId: string;
   userId: number | null;
+  /** The media server the webhook came from (plex when absent); its watches are `<source>_webhook`. */
+  source?: EventSource;
   receivedAt: Date;
   payload: unknown;
   outcome: LoggedResult;
@@ -37,6 +39,8 @@ export type LogWrite = {
 function watchOf(w: LogWrite): WatchWrite | null {
   return w.userId === null ? null : (w.outcome.watch ?? null);
 }
+
+const sourceOf = (w: LogWrite): EventSource => w.source ?? 'plex';
 
 const payloadText = (w: LogWrite) =>
   w.payload === undefined || w.payload === null ? null : JSON.stringify(w.payload);
@@ -58,11 +62,12 @@ export function insertLogSql(w: LogWrite): Prisma.Sql {
   const log = Prisma.sql`
     INSERT INTO plex_webhook_logs
            (user_id, job_id, event_type, plex_rating_key, plex_title, payload, status, action_taken,
-            error_message, conflict_id, duration_ms, received_at)
+            error_message, conflict_id, duration_ms, received_at, source)
     VALUES (${w.userId}::int, ${w.jobId}::text, ${w.eventType}::text, ${w.itemKey}::text,
             ${w.itemTitle}::text, ${payloadText(w)}::jsonb, ${outcome.status}::webhook_status,
             ${outcome.action}::webhook_action, ${outcome.message ?? null}::text,
-            ${outcome.conflictId ?? null}::int, ${w.durationMs}::int, ${w.receivedAt}::timestamptz)
+            ${outcome.conflictId ?? null}::int, ${w.durationMs}::int, ${w.receivedAt}::timestamptz,
+            ${sourceOf(w)}::event_source)
     ON CONFLICT (job_id, received_at) DO NOTHING
     RETURNING id`;
   const watch = watchOf(w);
@@ -77,7 +82,7 @@ export function insertLogSql(w: LogWrite): Prisma.Sql {
          watch AS (
            INSERT INTO ${table} (user_id, ${column}, watched_at, source, webhook_log_id)
            SELECT ${w.userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
-                  'plex_webhook'::watch_source, id
+                  ${`${sourceOf(w)}_webhook`}::watch_source, id
              FROM log
            RETURNING webhook_log_id)
     SELECT id FROM log`;
@@ -104,35 +109,36 @@ export function insertLogBatchSql(batch: LogWrite[]): Prisma.Sql {
              ${col((w) => w.receivedAt)}::timestamptz[],
              ${watches.map((x) => (x?.kind === 'episode' ? x.itemId : null))}::int[],
              ${watches.map((x) => (x?.kind === 'movie' ? x.itemId : null))}::int[],
-             ${watches.map((x) => x?.watchedAt ?? null)}::timestamptz[])
+             ${watches.map((x) => x?.watchedAt ?? null)}::timestamptz[],
+             ${col(sourceOf)}::event_source[])
              WITH ORDINALITY
              AS t(user_id, job_id, event_type, plex_rating_key, plex_title, payload, status,
                   action_taken, error_message, conflict_id, duration_ms, received_at,
-                  episode_id, movie_id, watched_at, ord)),
+                  episode_id, movie_id, watched_at, source, ord)),
          log AS (
            INSERT INTO plex_webhook_logs
                   (user_id, job_id, event_type, plex_rating_key, plex_title, payload, status,
-                   action_taken, error_message, conflict_id, duration_ms, received_at)
+                   action_taken, error_message, conflict_id, duration_ms, received_at, source)
            SELECT user_id, job_id, event_type, plex_rating_key, plex_title, payload::jsonb,
                   status::webhook_status, action_taken::webhook_action, error_message,
-                  conflict_id, duration_ms, received_at
+                  conflict_id, duration_ms, received_at, source
              FROM input ORDER BY ord
            ON CONFLICT (job_id, received_at) DO NOTHING
            RETURNING id, job_id),
          episode_watch AS (
            INSERT INTO episode_watches (user_id, episode_id, watched_at, source, webhook_log_id)
-           SELECT i.user_id, i.episode_id, i.watched_at, 'plex_webhook'::watch_source, log.id
+           SELECT i.user_id, i.episode_id, i.watched_at, (i.source || '_webhook')::watch_source, log.id
              FROM log JOIN input i USING (job_id)
             WHERE i.episode_id IS NOT NULL),
          movie_watch AS (
            INSERT INTO movie_watches (user_id, movie_id, watched_at, source, webhook_log_id)
-           SELECT i.user_id, i.movie_id, i.watched_at, 'plex_webhook'::watch_source, log.id
+           SELECT i.user_id, i.movie_id, i.watched_at, (i.source || '_webhook')::watch_source, log.id
              FROM log JOIN input i USING (job_id)
             WHERE i.movie_id IS NOT NULL)
     SELECT job_id, id FROM log`;
 }
 
-/** At most this many jobs share a statement (64 rows of 15 arrays: well within limits). */
+/** At most this many jobs share a statement (64 rows of 16 arrays: well within limits). */
 const MAX_BATCH = 64;
 
 /** Writes one log row (and its watch) on its own: the new row's id, or null when logged already. */

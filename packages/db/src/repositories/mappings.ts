@@ -1,12 +1,31 @@
 import type { DbOrTx } from '../client';
-import type { MatchMethod, MediaType, PlexMovieMapping, PlexShowMapping } from '../generated/client';
+import type {
+  EventSource,
+  MatchMethod,
+  MediaType,
+  PlexMovieMapping,
+  PlexShowMapping,
+} from '../generated/client';
 
-// Two tables: plex_show_mappings (a Plex show's rating key -> tvshow) and plex_movie_mappings
-// (a Plex movie's rating key -> movie). Their ids are separate sequences, so an id alone does
+// Two tables: plex_show_mappings (a source's show key -> tvshow) and plex_movie_mappings
+// (a source's movie key -> movie). Their ids are separate sequences, so an id alone does
 // not name a mapping: every id-based function here takes the media type too (default show).
+// A mapping is per (user, source, server, key): a Jellyfin series id and a Plex rating key of
+// the same show are two mappings to one catalogue show.
+
+/** Which media server a key belongs to. Plex rows have server_id '' (their keys predate it). */
+export type SourceScope = { source: EventSource; serverId: string };
+export const PLEX_SCOPE: SourceScope = { source: 'plex', serverId: '' };
+
+/** The scope of an event: Plex keeps '' as its server (existing rows), the others their server id. */
+export function sourceScope(source: EventSource, serverId: string | undefined): SourceScope {
+  return source === 'plex' ? PLEX_SCOPE : { source, serverId: serverId ?? '' };
+}
 
 export type ListMappingsQuery = {
   userId?: number;
+  /** Only mappings of this source. */
+  source?: EventSource;
   /** Only this kind; both when absent. */
   mediaType?: MediaType;
   /** Only show mappings to this show (implies mediaType show). */
@@ -54,7 +73,7 @@ export async function listMappings(db: DbOrTx, query: ListMappingsQuery = {}): P
 
   const read = (mediaType: MediaType, targetId: number | undefined) =>
     table(db, mediaType).findMany({
-      where: { userId: query.userId, [TARGET[mediaType]]: targetId },
+      where: { userId: query.userId, source: query.source, [TARGET[mediaType]]: targetId },
       orderBy: newestFirst,
       ...page,
       include: TARGET_INCLUDE[mediaType],
@@ -94,7 +113,7 @@ export async function deleteMapping(db: DbOrTx, id: number, mediaType: MediaType
   return deleted.count === 1;
 }
 
-export type MappingFields = {
+export type MappingFields = SourceScope & {
   userId: number;
   plexRatingKey: string;
   plexGuid: string | null;
@@ -121,7 +140,7 @@ export type MovieMappingInput = MappingFields & {
  */
 export type OnExistingMapping = 'replace' | 'keep';
 
-/** One mapping per (user, Plex rating key); upsertMovieMapping for a Plex movie (its own key). */
+/** One mapping per (user, source, server, key); upsertMovieMapping for a movie (its own key). */
 export const upsertMapping = (db: DbOrTx, input: MappingInput, onExisting: OnExistingMapping = 'replace') =>
   upsert(db, 'show', input, onExisting) as Promise<PlexShowMapping>;
 export const upsertMovieMapping = (
@@ -144,9 +163,11 @@ export async function findMappingTarget(
   mediaType: MediaType,
   userId: number,
   plexRatingKey: string,
+  scope: SourceScope = PLEX_SCOPE,
 ): Promise<MappingTarget | null> {
+  const { source, serverId } = scope;
   const m = await table(db, mediaType).findUnique({
-    where: { userId_source_serverId_plexRatingKey: { userId, source: 'plex', serverId: '', plexRatingKey } },
+    where: { userId_source_serverId_plexRatingKey: { userId, source, serverId, plexRatingKey } },
   });
   return m ? toTarget(m) : null;
 }
@@ -184,9 +205,9 @@ function upsert(
   input: MappingInput | MovieMappingInput,
   onExisting: OnExistingMapping,
 ): Promise<PlexShowMapping | PlexMovieMapping> {
-  const { userId, plexRatingKey, ...rest } = input;
+  const { userId, plexRatingKey, source, serverId, ...rest } = input;
   return table(db, mediaType).upsert({
-    where: { userId_source_serverId_plexRatingKey: { userId, source: 'plex', serverId: '', plexRatingKey } },
+    where: { userId_source_serverId_plexRatingKey: { userId, source, serverId, plexRatingKey } },
     create: input,
     update: onExisting === 'replace' ? rest : {},
   });

@@ -23,10 +23,33 @@ export async function rotateSecret(db: DbOrTx, userId: number): Promise<string |
   return updated.count === 1 ? secret : null;
 }
 
-export function webhookUrl(publicBaseUrl: string, secret: string): string {
-  const url = new URL('/api/plex/webhook', publicBaseUrl);
+/** Ingest's webhook route per media server (one secret for all three). */
+export const WEBHOOK_PATH_OF = {
+  plex: '/api/plex/webhook',
+  jellyfin: '/api/jellyfin/webhook',
+  emby: '/api/emby/webhook',
+} as const;
+
+export function webhookUrl(
+  publicBaseUrl: string,
+  secret: string,
+  source: keyof typeof WEBHOOK_PATH_OF = 'plex',
+): string {
+  const url = new URL(WEBHOOK_PATH_OF[source], publicBaseUrl);
   url.searchParams.set('secret', secret);
   return url.toString();
+}
+
+/** The user's three webhook URLs: Plex, Jellyfin (plugin's Generic destination), Emby. */
+export function webhookUrls(
+  publicBaseUrl: string,
+  secret: string,
+): Record<keyof typeof WEBHOOK_PATH_OF, string> {
+  return {
+    plex: webhookUrl(publicBaseUrl, secret, 'plex'),
+    jellyfin: webhookUrl(publicBaseUrl, secret, 'jellyfin'),
+    emby: webhookUrl(publicBaseUrl, secret, 'emby'),
+  };
 }
 
 /** A user's id and name, or null. */

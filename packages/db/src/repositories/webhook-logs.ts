@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../client';
-import type { PlexWebhookLog, Prisma, WebhookAction, WebhookStatus } from '../generated/client';
+import type { EventSource, PlexWebhookLog, Prisma, WebhookAction, WebhookStatus } from '../generated/client';
 
 export const WEBHOOK_LOGS_DEFAULT_LIMIT = 50;
 export const WEBHOOK_LOGS_MAX_LIMIT = 500;
@@ -9,6 +9,8 @@ export type WebhookLogQuery = {
   action?: WebhookAction;
   userId?: number;
   conflictId?: number;
+  /** Only rows from this media server. */
+  source?: EventSource;
   /** 1..500, default 50 */
   limit?: number;
   /** Id of the last row of the previous page (keyset paging; wins over offset). */
@@ -47,6 +49,7 @@ export async function listWebhookLogs(db: DbOrTx, query: WebhookLogQuery = {}): 
       actionTaken: query.action,
       userId: query.userId,
       conflictId: query.conflictId,
+      source: query.source,
       ...(after ?? {}),
     },
     orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
