@@ -10,7 +10,12 @@ test('defaults follow the documented environment table', () => {
     WORKER_METRICS_PORT: 3002,
     DEDUPE_WINDOW_SECONDS: 3600,
     LOG_LEVEL: 'info',
+    LOG_RETENTION_DAYS: 180,
+    LOG_RETENTION_INTERVAL_MS: 3_600_000,
+    LOG_PARTITIONS_AHEAD: 2,
   });
+  expect(WorkerConfigSchema.parse({ LOG_RETENTION_DAYS: '0' }).LOG_RETENTION_DAYS).toBe(0);
+  expect(() => WorkerConfigSchema.parse({ LOG_RETENTION_DAYS: '-1' })).toThrow();
 });
 
 test('strings from the environment are coerced, nonsense is refused', () => {

@@ -43,6 +43,16 @@ export const WorkerConfigSchema = z.object({
   WORKER_REDIS_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(30_000),
   /** Redis at maxmemory: at most one error line per this interval (with a suppressed count). */
   WORKER_ERROR_LOG_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Log retention (issue 17): plex_webhook_logs rows received more than this many days ago go,
+   * a whole month at a time, except rows still needed (held on a conflict, unmended failures).
+   * 0 keeps everything (months ahead are still created).
+   */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(180),
+  /** How often the retention job runs (a job scheduler: one run at a time across workers). */
+  LOG_RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** Month partitions kept ready ahead of this one (an insert never fails: DEFAULT catches the rest). */
+  LOG_PARTITIONS_AHEAD: z.coerce.number().int().min(0).max(24).default(2),
   /** How long SIGTERM waits for in-flight jobs before giving up (they are then retried). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(20_000),
 });

@@ -4,6 +4,7 @@ import { createRedis, enforceRedisPersistence, OutageLog } from '@plexhook/queue
 import pino from 'pino';
 import { loadWorkerConfig } from './config';
 import { createWorkerMetrics } from './metrics';
+import { startLogRetention } from './retention';
 import { createWebhookWorker } from './worker';
 
 const config = loadWorkerConfig();
@@ -29,6 +30,8 @@ void enforceRedisPersistence(redis, {
 const store = createWorkerStore(db);
 const worker = createWebhookWorker({ db, store, redis, logger, config, redisOutage });
 const registry = createWorkerMetrics(worker);
+// Log retention: partitions ahead, old months dropped (retention.ts), one run at a time.
+const retention = startLogRetention({ db, redis, logger, config, redisOutage });
 
 const server = createServer((req, res) => {
   if (req.url === '/metrics') {
@@ -77,6 +80,8 @@ async function shutdown(signal: string): Promise<void> {
   );
   const result = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
   if (result === 'timeout') logger.warn('in-flight jobs did not finish in time; they will be retried');
+  // A retention run in progress is one transaction per step: cut short, it is redone next time.
+  await Promise.race([retention.close().catch(() => undefined), timeout]);
   redis.disconnect();
   await db.$disconnect();
   process.exit(0);
