@@ -127,6 +127,8 @@ export async function startStack(
     DATABASE_URL: string;
     REDIS_URL: string;
     QUEUE_PREFIX: string;
+    /** Any other variable for both (REDIS_SENTINELS, REDIS_CLUSTER_NODES, …). */
+    [name: string]: string;
   },
   workers = 1,
   ingestEnv: Record<string, string> = {},

@@ -82,21 +82,25 @@ export class SentinelSet {
     readonly name: string,
   ) {}
 
-  static async start(name = 'mymaster'): Promise<SentinelSet> {
+  static async start(name = 'mymaster', options: { tls?: TlsFiles } = {}): Promise<SentinelSet> {
     const dir = await mkdtemp(join(tmpdir(), 'plexhook-sentinel-'));
     const [mPort, rPort, ...sPorts] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+    const { tls } = options;
+    const probe = tls ? tlsProbe(tls) : {};
     const server = (port: number, extra: string[]) => {
       const d = join(dir, `redis-${port}`);
-      return new RedisNode(port, d, [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        d,
-        ...PERSISTED,
-        ...extra,
-      ]);
+      return tls
+        ? new RedisNode(port, d, tlsServerArgs(port, tls, d, ['--tls-replication', 'yes', ...extra]), probe)
+        : new RedisNode(port, d, [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--dir',
+            d,
+            ...PERSISTED,
+            ...extra,
+          ]);
     };
     const master = server(mPort as number, []);
     const replica = server(rPort as number, ['--replicaof', '127.0.0.1', String(mPort)]);
@@ -109,7 +113,17 @@ export class SentinelSet {
       await writeFile(
         conf,
         [
-          `port ${port}`,
+          ...(tls
+            ? [
+                'port 0',
+                `tls-port ${port}`,
+                `tls-cert-file ${tls.cert}`,
+                `tls-key-file ${tls.key}`,
+                `tls-ca-cert-file ${tls.cert}`,
+                'tls-auth-clients no',
+                'tls-replication yes',
+              ]
+            : [`port ${port}`]),
           'bind 127.0.0.1',
           `dir ${d}`,
           `sentinel monitor ${name} 127.0.0.1 ${mPort} 2`,
@@ -119,7 +133,7 @@ export class SentinelSet {
           '',
         ].join('\n'),
       );
-      sentinels.push(new RedisNode(port, d, [conf, '--sentinel']));
+      sentinels.push(new RedisNode(port, d, [conf, '--sentinel'], probe));
     }
     await run('mkdir', ['-p', master.dir, replica.dir]);
     await master.up();
