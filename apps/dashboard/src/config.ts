@@ -18,6 +18,8 @@ export type CliConfig = z.infer<typeof CliConfigSchema>;
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 10;
 
 export const DashboardConfigSchema = CliConfigSchema.extend({
+  /** A playback session with no event for its remaining runtime plus this reads as stopped. */
+  PLAYBACK_STALE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   /** Failed logins / wrong admin tokens per client address and minute before 429. */
   DASHBOARD_AUTH_FAILURES_PER_MINUTE: z.coerce

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import type { DashboardConfig } from '../config';
 import { runCatalogImport } from '../services/catalog-import';
 import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportFileName, openUserExport } from '../services/export';
+import { DEFAULT_STALE_GRACE_SECONDS } from '../services/playback';
 import { ResolveConflictSchema, replayResolvedConflict, resolveConflict } from '../services/resolve-conflict';
 import { retryWebhookLog } from '../services/retry-webhook';
 import {
@@ -35,12 +36,14 @@ import {
 } from '../services/users';
 import { int4Param, parseInput } from '../validation';
 import { type ApiOperation, ErrorSchema, operation, serveOpenApi } from './openapi';
+import { playbackRoutes } from './playback';
 
 export type ApiDeps = {
   db: Db;
   queue: WebhookQueue;
   logger: Logger;
-  config: Pick<DashboardConfig, 'PUBLIC_WEBHOOK_URL'>;
+  config: Pick<DashboardConfig, 'PUBLIC_WEBHOOK_URL'> &
+    Partial<Pick<DashboardConfig, 'PLAYBACK_STALE_GRACE_SECONDS'>>;
 };
 
 const IdParam = z.object({ id: int4Param() });
@@ -396,6 +399,9 @@ export function createApiRouter(deps: ApiDeps): { router: Router; operations: Ap
       }
     },
   );
+
+  const grace = deps.config.PLAYBACK_STALE_GRACE_SECONDS ?? DEFAULT_STALE_GRACE_SECONDS;
+  playbackRoutes(route, { ...deps, graceSeconds: grace });
 
   // Described like every other route, so the document lists itself.
   route(

@@ -10,6 +10,7 @@ import {
 } from '@plexhook/db';
 import { z } from 'zod';
 import { parseInput } from '../validation';
+import { type PlaybackSettings, PlaybackSettingsSchema, publicPlaybackSettings } from './playback';
 
 export const CreateUserSchema = z.object({ name: z.string().trim().min(1).max(200) });
 
@@ -38,6 +39,7 @@ export const PlexConfigPatchSchema = z
     matchThreshold: z.number().min(0).max(1),
     plexServerUrl: z.url({ protocol: /^https?$/ }).nullable(),
     plexToken: z.string().min(1).max(500).nullable(),
+    ...PlaybackSettingsSchema.shape,
     ...MediaServerSettingsSchema.shape,
   })
   .partial()
@@ -79,24 +81,26 @@ export async function rotateUserSecret(
 
 /** The config as shown to the admin: never the secret hash, and the Plex token and the API keys
  * only as "set". */
-export function publicPlexConfig(config: {
-  userId: number;
-  enabled: boolean;
-  plexUsernames: string[];
-  autoMarkWatched: boolean;
-  autoResolve: boolean;
-  matchThreshold: number;
-  plexServerUrl: string | null;
-  plexToken: string | null;
-  jellyfinServerUrl: string | null;
-  jellyfinApiKey: string | null;
-  jellyfinUsernames: string[];
-  embyServerUrl: string | null;
-  embyApiKey: string | null;
-  embyUsernames: string[];
-  dedupeAcrossSources: boolean;
-  updatedAt: Date;
-}) {
+export function publicPlexConfig(
+  config: {
+    userId: number;
+    enabled: boolean;
+    plexUsernames: string[];
+    autoMarkWatched: boolean;
+    autoResolve: boolean;
+    matchThreshold: number;
+    plexServerUrl: string | null;
+    plexToken: string | null;
+    jellyfinServerUrl: string | null;
+    jellyfinApiKey: string | null;
+    jellyfinUsernames: string[];
+    embyServerUrl: string | null;
+    embyApiKey: string | null;
+    embyUsernames: string[];
+    dedupeAcrossSources: boolean;
+    updatedAt: Date;
+  } & PlaybackSettings,
+) {
   const { plexToken, ...rest } = config;
   return {
     userId: rest.userId,
@@ -114,6 +118,7 @@ export function publicPlexConfig(config: {
     embyApiKeySet: rest.embyApiKey !== null,
     embyUsernames: rest.embyUsernames,
     dedupeAcrossSources: rest.dedupeAcrossSources,
+    ...publicPlaybackSettings(rest),
     updatedAt: rest.updatedAt,
   };
 }

@@ -16,6 +16,7 @@ import {
   getWebhookStats,
   listConflicts,
   listMappings,
+  listRatings,
   listWebhookLogs,
   userNamesById,
   type WebhookStatus,
@@ -26,11 +27,13 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type AuthFailures, tokenMatches } from '../auth';
+import { DEFAULT_STALE_GRACE_SECONDS, playbackPanels } from '../services/playback';
 import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
 import { retryJobId, retryWebhookLog } from '../services/retry-webhook';
 import { int4Param, parseInput } from '../validation';
 import { getHourlyWebhookCounts } from './hourly-stats';
 import type { SafeHtml } from './html';
+import { playbackJsonOf } from './playback-view';
 import { createSessionManager, type SessionManager, type WebSession } from './session';
 import {
   ASSETS_PATH,
@@ -47,7 +50,7 @@ export type WebDeps = {
   db: Db;
   queue: WebhookQueue;
   logger: Logger;
-  config: { ADMIN_TOKEN: string };
+  config: { ADMIN_TOKEN: string; PLAYBACK_STALE_GRACE_SECONDS?: number };
   authFailures: AuthFailures;
   /** The page's sessions, shared with Bull Board's auth (app.ts), so one login serves both
    * and a logout ends both. Built from the token when absent. */
@@ -215,10 +218,19 @@ export function createWebRouter(deps: WebDeps): Router {
     res.redirect(303, '/login');
   });
 
+  const grace = deps.config.PLAYBACK_STALE_GRACE_SECONDS ?? DEFAULT_STALE_GRACE_SECONDS;
+  // The playback panels' data for dashboard.js, which refreshes them without a reload.
+  router.get('/playback.json', requireSession, async (_req: SessionRequest, res: Response) => {
+    const panels = await playbackPanels(deps.db, grace);
+    const ids = new Set([...panels.nowPlaying, ...panels.continueWatching].map((i) => i.userId));
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(playbackJsonOf(panels, await userNamesById(deps.db, ids)));
+  });
+
   router.get('/', requireSession, async (req: SessionRequest, res: Response) => {
     const query = PageQuery.safeParse(req.query);
     const logStatus = query.success ? query.data.status : undefined;
-    const [conflicts, logs, stats, hourly, mappings, queue] = await Promise.all([
+    const [conflicts, logs, stats, hourly, mappings, queue, panels, ratings] = await Promise.all([
       listConflicts(deps.db, { resolved: false, limit: PAGE_ROWS }),
       listWebhookLogs(deps.db, { status: logStatus, limit: PAGE_ROWS }),
       getWebhookStats(deps.db),
@@ -228,11 +240,14 @@ export function createWebRouter(deps: WebDeps): Router {
         (c) => ({ counts: c as NonNullable<QueueCounts>, error: null }),
         (err: unknown) => ({ counts: null, error: err instanceof Error ? err.message : String(err) }),
       ),
+      playbackPanels(deps.db, grace),
+      listRatings(deps.db, { limit: PAGE_ROWS }),
     ]);
     const userIds = new Set<number>();
     for (const c of conflicts) userIds.add(c.userId);
     for (const l of logs.items) if (l.userId) userIds.add(l.userId);
     for (const m of mappings) userIds.add(m.userId);
+    for (const i of [...panels.nowPlaying, ...panels.continueWatching, ...ratings]) userIds.add(i.userId);
     const failedIds = logs.items.filter((l) => l.status === 'failed').map((l) => l.id);
     const [userNames, retried] = await Promise.all([
       userNamesById(deps.db, userIds),
@@ -254,6 +269,7 @@ export function createWebRouter(deps: WebDeps): Router {
         queueError: queue.error,
         mappings,
         userNames,
+        playback: { panels, ratings },
         retries: new Map(
           failedIds.flatMap((id) => {
             const retry = retried.get(retryJobId(id));

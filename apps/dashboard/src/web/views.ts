@@ -1,6 +1,7 @@
 import type {
   ConflictWithHeld,
   MappingItem,
+  RatingItem,
   WebhookLogPage,
   WebhookStats,
   WebhookStatus,
@@ -8,6 +9,7 @@ import type {
 import { CHART_STATUSES, hourlyChart } from './chart';
 import type { HourlyBucket } from './hourly-stats';
 import { html, type SafeHtml } from './html';
+import { type PlaybackPanels, playbackSection } from './playback-view';
 import type { Flash } from './session';
 
 export const ASSETS_PATH = '/assets';
@@ -43,6 +45,8 @@ export type DashboardView = {
   userNames: Map<number, string>;
   /** Failed rows retried already: log id → the retry's own log row. */
   retries?: Map<number, { id: number; status: WebhookStatus }>;
+  /** Now playing, continue watching and ratings (issue 18). */
+  playback?: { panels: PlaybackPanels; ratings: RatingItem[] };
 };
 
 const when = (d: Date | null | undefined) =>
@@ -80,6 +84,7 @@ function layout(title: string, body: SafeHtml, options: { csrf?: string } = {}):
   ${
     options.csrf
       ? html`<nav>
+    <a href="#playback">Now playing</a>
     <a href="#conflicts">Conflicts</a>
     <a href="#activity">Activity</a>
     <a href="#logs">Webhooks</a>
@@ -324,6 +329,7 @@ export function dashboardPage(v: DashboardView): SafeHtml {
     v.stats.unresolvedConflicts ? `plexhook (${v.stats.unresolvedConflicts})` : 'plexhook',
     html`${v.flash ? html`<p class="flash ${v.flash.kind}" role="status">${v.flash.text}</p>` : ''}
 ${summary(v)}
+${v.playback ? playbackSection(v.playback.panels, v.playback.ratings, v.userNames) : ''}
 ${conflictsSection(v)}
 ${activitySection(v)}
 ${logsSection(v)}
