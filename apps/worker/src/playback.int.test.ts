@@ -108,6 +108,21 @@ test('a pause delivered after its stop does not resurrect the session', async ()
   expect(await s.sessions()).toMatchObject([{ state: 'stopped', positionMs: 10 * MINUTE }]);
 });
 
+test('a scrobble processed after its own stop still counts its play (and changes no state)', async () => {
+  const s = await setup();
+  await s.send(s.event('media.play', 0));
+  const stop = await s.send(s.event('media.stop', 19 * MINUTE));
+  const jobId = `late-scrobble-${s.user.id}`;
+  await enqueueWebhook(p.q.queue, jobId, {
+    userId: s.user.id,
+    receivedAt: new Date(stop.receivedAt.getTime() - 1000).toISOString(),
+    payload: s.event('media.scrobble', 18 * MINUTE) as unknown as Record<string, unknown>,
+  });
+  expect((await p.logOf(jobId)).actionTaken).toBe('episode_marked');
+  expect(await s.watches()).toBe(1);
+  expect(await s.sessions()).toMatchObject([{ state: 'stopped', positionMs: 19 * MINUTE }]);
+});
+
 test('two players of one account are two sessions', async () => {
   const s = await setup();
   await s.send(s.event('media.play', 0));

@@ -50,8 +50,35 @@ export type PlaybackWriteResult = {
   counted: boolean;
 };
 
+// Columns that follow the newest event: an older one (delivered out of order) leaves them.
+const FOLLOWS_NEWEST = [
+  'show_key',
+  'title',
+  'show_title',
+  'season',
+  'episode',
+  'state',
+  'player',
+  'account',
+  'last_event_at',
+] as const;
+
+/**
+ * Newer: the event is at least as recent as the session's last one (<=, not <: a second run of
+ * the same job, same receivedAt, finds what its first run wrote). An older event changes no
+ * state, but may still count the play when nothing counted it yet: a scrobble processed after
+ * its own stop must not be lost.
+ */
 export function upsertPlaybackSql(w: PlaybackWrite): Prisma.Sql {
   const counted = w.countPlay ? w.eventAt : null;
+  const newer = Prisma.sql`s.last_event_at <= EXCLUDED.last_event_at`;
+  const follow = Prisma.join(
+    FOLLOWS_NEWEST.map((c) => {
+      const col = Prisma.raw(c);
+      return Prisma.sql`${col} = CASE WHEN ${newer} THEN EXCLUDED.${col} ELSE s.${col} END`;
+    }),
+    ', ',
+  );
   return Prisma.sql`
     WITH up AS (
       INSERT INTO playback_sessions AS s
@@ -64,37 +91,40 @@ export function upsertPlaybackSql(w: PlaybackWrite): Prisma.Sql {
               COALESCE(${w.positionMs}::int, 0), ${w.durationMs}::int, ${w.player}::text,
               ${w.account}::text, ${w.eventAt}::timestamptz, ${counted}::timestamptz, now())
       ON CONFLICT (user_id, source, server_id, session_key) DO UPDATE
-         SET show_key = EXCLUDED.show_key, title = EXCLUDED.title, show_title = EXCLUDED.show_title,
-             season = EXCLUDED.season, episode = EXCLUDED.episode, state = EXCLUDED.state,
-             position_ms = COALESCE(${w.positionMs}::int, s.position_ms),
+         SET ${follow},
+             position_ms = CASE WHEN ${newer} THEN COALESCE(${w.positionMs}::int, s.position_ms)
+                                ELSE s.position_ms END,
              duration_ms = COALESCE(EXCLUDED.duration_ms, s.duration_ms),
-             player = EXCLUDED.player, account = EXCLUDED.account,
-             last_event_at = EXCLUDED.last_event_at,
+             -- A new viewing (media.play, or a play counted longer ago than a viewing lasts)
+             -- forgets the earlier viewing's count; otherwise a count is never replaced.
              play_counted_at =
-               CASE WHEN ${w.restart}::boolean
-                      OR s.play_counted_at < EXCLUDED.last_event_at - make_interval(secs => ${w.viewingSeconds}::int)
+               CASE WHEN ${newer}
+                     AND (${w.restart}::boolean
+                          OR s.play_counted_at < EXCLUDED.last_event_at - make_interval(secs => ${w.viewingSeconds}::int))
                     THEN EXCLUDED.play_counted_at
                     ELSE COALESCE(s.play_counted_at, EXCLUDED.play_counted_at) END,
              updated_at = now()
-       -- <=, not <: a second run of the same job (same receivedAt) finds what its first run wrote.
-       WHERE s.last_event_at <= EXCLUDED.last_event_at
-      RETURNING play_counted_at)
-    SELECT true AS applied, play_counted_at FROM up
+       WHERE ${newer} OR (EXCLUDED.play_counted_at IS NOT NULL AND s.play_counted_at IS NULL)
+      RETURNING last_event_at, play_counted_at)
+    SELECT last_event_at, play_counted_at FROM up
     UNION ALL
-    SELECT false, play_counted_at FROM playback_sessions
+    SELECT last_event_at, play_counted_at FROM playback_sessions
      WHERE user_id = ${w.userId}::int AND source = ${w.source}::event_source
        AND server_id = ${w.serverId}::text AND session_key = ${w.sessionKey}::text
        AND NOT EXISTS (SELECT 1 FROM up)`;
 }
 
 export async function upsertPlayback(db: DbOrTx, w: PlaybackWrite): Promise<PlaybackWriteResult> {
-  const [row] = await preparedQuery<{ applied: boolean; play_counted_at: Date | null }>(
+  const [row] = await preparedQuery<{ last_event_at: Date; play_counted_at: Date | null }>(
     db,
     upsertPlaybackSql(w),
   );
-  const counted =
-    w.countPlay && row?.play_counted_at != null && row.play_counted_at.getTime() === w.eventAt.getTime();
-  return { applied: row?.applied ?? false, counted };
+  const at = w.eventAt.getTime();
+  return {
+    // The session's last event is this one: it was applied (now, or by an earlier run).
+    applied: row?.last_event_at.getTime() === at,
+    counted: w.countPlay && row?.play_counted_at != null && row.play_counted_at.getTime() === at,
+  };
 }
 
 /** A session as the API and the page show it: ids resolved through the mappings (null: unmapped). */
