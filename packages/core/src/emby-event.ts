@@ -9,16 +9,21 @@ import {
   type JsonObject,
   mediaSummary,
   payloadObject,
+  playbackOf,
   providerIds,
+  ratedItem,
+  ratingValue,
   type SourceInput,
   text,
   timestampMs,
   year,
 } from './source-fields';
-import type { WatchAction, WatchEvent } from './watch-event';
+import type { PlaybackInfo, WatchAction, WatchEvent } from './watch-event';
 import { plausibleWatchedAt } from './watched-at';
 
 const objectAt = (value: unknown): JsonObject => (isObject(value) ? value : {});
+/** A value that is there (null and absent are not). */
+const present = (value: unknown) => (value === undefined || value === null ? undefined : value);
 
 function embyAction(p: JsonObject, event: string): WatchAction {
   if (event === 'playback.stop') {
@@ -97,6 +102,14 @@ const who = (value: unknown) => {
   return id || name ? { id, name } : undefined;
 };
 
+const EMBY_STATES: Record<string, PlaybackInfo['state']> = {
+  'playback.start': 'playing',
+  'playback.unpause': 'playing',
+  'playback.progress': 'playing',
+  'playback.pause': 'paused',
+  'playback.stop': 'stopped',
+};
+
 /** The Emby adapter. Never throws: what it cannot read is an `other` event with a reason. */
 export function embyWatchEvent(input: SourceInput): WatchEvent {
   const p = payloadObject(input.payload);
@@ -109,10 +122,24 @@ export function embyWatchEvent(input: SourceInput): WatchEvent {
   const item = isObject(p.Item) ? p.Item : undefined;
   const media = embyMedia(item);
   const server = objectAt(p.Server);
+  const session = objectAt(p.Session);
+  const action = embyAction(p, event);
+  const tracked = media?.kind === 'episode' || media?.kind === 'movie';
+  const playback = tracked
+    ? playbackOf(EMBY_STATES[event], objectAt(p.PlaybackInfo).PositionTicks, item?.RunTimeTicks)
+    : undefined;
+  // item.rate: the value where Emby keeps it (the item's UserData); without one nothing is stored.
+  const rated = present(objectAt(item?.UserData).Rating) ?? present(objectAt(p.UserData).Rating);
+  const target = action === 'rating' && rated !== undefined ? ratedItem(media) : undefined;
+  const deviceId = text(session.DeviceId);
+  const deviceName = text(session.DeviceName) ?? text(session.Client);
   return {
+    ...(deviceId || deviceName ? { player: { id: deviceId, name: deviceName } } : {}),
+    ...(playback ? { playback } : {}),
+    ...(target ? { rating: { value: ratingValue(rated), target } } : {}),
     source: 'emby',
     sourceEvent: event,
-    action: embyAction(p, event),
+    action,
     server: { id: text(server.Id), name: text(server.Name) },
     userId: input.userId,
     account: who(p.User),

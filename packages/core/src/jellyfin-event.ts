@@ -9,13 +9,16 @@ import {
   type JsonObject,
   mediaSummary,
   payloadObject,
+  playbackOf,
   providerIds,
+  ratedItem,
+  ratingValue,
   type SourceInput,
   text,
   timestampMs,
   year,
 } from './source-fields';
-import type { WatchAction, WatchEvent } from './watch-event';
+import type { PlaybackInfo, WatchAction, WatchEvent } from './watch-event';
 import { plausibleWatchedAt } from './watched-at';
 
 /**
@@ -96,6 +99,15 @@ function jellyfinMedia(p: JsonObject): WatchEvent['media'] {
   };
 }
 
+/** The state a playback notification leaves the player in (UserDataSaved's Playback* reasons
+ * carry none: the PlaybackStart/Progress/Stop notifications say it). */
+function jellyfinState(p: JsonObject, type: string): PlaybackInfo['state'] | undefined {
+  if (type === 'PlaybackStart') return 'playing';
+  if (type === 'PlaybackProgress') return flag(p.IsPaused) === true ? 'paused' : 'playing';
+  if (type === 'PlaybackStop') return 'stopped';
+  return undefined;
+}
+
 /** The Jellyfin adapter. Never throws: what it cannot read is an `other` event with a reason. */
 export function jellyfinWatchEvent(input: SourceInput): WatchEvent {
   const p = payloadObject(input.payload);
@@ -109,10 +121,22 @@ export function jellyfinWatchEvent(input: SourceInput): WatchEvent {
   const reason = type === 'UserDataSaved' ? text(p.SaveReason) : undefined;
   const accountId = jellyfinKey(p.UserId);
   const accountName = text(p.NotificationUsername);
+  const action = jellyfinAction(p, type);
+  const tracked = media?.kind === 'episode' || media?.kind === 'movie';
+  const playback = tracked
+    ? playbackOf(jellyfinState(p, type), p.PlaybackPositionTicks, p.RunTimeTicks)
+    : undefined;
+  const target = action === 'rating' ? ratedItem(media) : undefined;
+  const deviceId = text(p.DeviceId);
+  const deviceName = text(p.DeviceName) ?? text(p.ClientName);
   return {
+    ...(deviceId || deviceName ? { player: { id: deviceId, name: deviceName } } : {}),
+    ...(playback ? { playback } : {}),
+    // UpdateUserRating: UserData.Rating, 0-10 (absent or 0: cleared).
+    ...(target ? { rating: { value: ratingValue(p.Rating), target } } : {}),
     source: 'jellyfin',
     sourceEvent: reason ? `${type}:${reason}` : type,
-    action: jellyfinAction(p, type),
+    action,
     server: { id: jellyfinKey(p.ServerId), name: text(p.ServerName) },
     userId: input.userId,
     account: accountId || accountName ? { id: accountId, name: accountName } : undefined,

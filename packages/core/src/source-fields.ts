@@ -4,7 +4,13 @@
 // anything else into "absent", so an adapter never throws on a payload.
 import { type ExternalIds, normalizeImdbId, parseNumericId } from './guid';
 import { toNumberIfNumeric } from './plex-payload';
-import { episodeCode, isValidIsoDate, type WatchEvent } from './watch-event';
+import {
+  episodeCode,
+  isValidIsoDate,
+  type PlaybackInfo,
+  type RatedItem,
+  type WatchEvent,
+} from './watch-event';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -77,6 +83,48 @@ export function timestampMs(value: unknown): number | undefined {
   if (!raw || !/^\d{4}-\d{2}-\d{2}T/.test(raw)) return undefined;
   const ms = Date.parse(raw.replace(/(\.\d{3})\d+/, '$1'));
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** .NET ticks (100 ns: Jellyfin's and Emby's positions and runtimes) as ms an int4 can hold. */
+export function ticksMs(value: unknown): number | undefined {
+  const n = numeric(value);
+  if (n === undefined || n < 0) return undefined;
+  const ms = Math.round(n / 10_000);
+  return ms <= 2_147_483_647 ? ms : undefined;
+}
+
+/** Where playback is: the state an event leaves the player in, and position/runtime in ms. */
+export function playbackOf(
+  state: PlaybackInfo['state'] | undefined,
+  position: unknown,
+  runtime: unknown,
+): PlaybackInfo | undefined {
+  if (!state) return undefined;
+  const info: PlaybackInfo = { state };
+  const positionMs = ticksMs(position);
+  const durationMs = ticksMs(runtime);
+  if (positionMs !== undefined) info.positionMs = positionMs;
+  if (durationMs !== undefined && durationMs > 0) info.durationMs = durationMs;
+  return info;
+}
+
+/** A rating as the servers keep it (0-10; Jellyfin's UserData.Rating): null when cleared or absent. */
+export function ratingValue(value: unknown): number | null {
+  const n = numeric(value);
+  return n !== undefined && n > 0 ? Math.min(n, 10) : null;
+}
+
+/** What a rating is about, from the event's media (an episode with its show's key, or a movie). */
+export function ratedItem(media: WatchEvent['media']): RatedItem | undefined {
+  if (media?.kind === 'episode') {
+    const target: RatedItem = { kind: 'episode', itemKey: media.itemKey, title: media.show.title };
+    if (media.show.key !== undefined) target.showKey = media.show.key;
+    if (media.season !== undefined) target.season = media.season;
+    if (media.episode !== undefined) target.episode = media.episode;
+    return target;
+  }
+  if (media?.kind === 'movie') return { kind: 'movie', itemKey: media.itemKey, title: media.title };
+  return undefined;
 }
 
 /** External ids from provider-id values; each kept only when it can name a catalogue row. */

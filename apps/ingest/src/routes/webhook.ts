@@ -133,7 +133,8 @@ function readPayload(req: Request, src: WebhookSource, multipart: boolean): Reco
   const payload = (state === 'clean' ? raw : sanitizeJson(raw)) as Record<string, unknown>;
   const event = payload[src.eventField];
   if (typeof event !== 'string' || event.length === 0) {
-    throw badRequest(`payload has no "${src.eventField}": not a ${src.name} webhook`);
+    const article = /^[AEIOU]/.test(src.name) ? 'an' : 'a';
+    throw badRequest(`payload has no "${src.eventField}": not ${article} ${src.name} webhook`);
   }
   return payload;
 }
