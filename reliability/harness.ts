@@ -121,19 +121,13 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-/** ingest + workers as processes against the given database URL, Redis URL and queue prefix. */
-export async function startStack(
-  env: {
-    DATABASE_URL: string;
-    REDIS_URL: string;
-    QUEUE_PREFIX: string;
-    /** Any other variable for both (REDIS_SENTINELS, REDIS_CLUSTER_NODES, …). */
-    [name: string]: string;
-  },
-  workers = 1,
+/** One ingest process with its own spool directory (the harness's test settings); resolves
+ * once it listens. Started again on the same directory, it drains what the last one spooled. */
+export async function spawnIngest(
+  env: Record<string, string>,
+  spoolDir: string,
   ingestEnv: Record<string, string> = {},
-): Promise<Stack> {
-  const spoolDir = await mkdtemp(join(tmpdir(), 'plexhook-spool-'));
+): Promise<{ ingest: AppProcess; url: string }> {
   await mkdir(spoolDir, { recursive: true });
   const ingest = spawnApp('ingest', {
     ...env,
@@ -147,6 +141,23 @@ export async function startStack(
     async () => /ingest listening on http:\/\/localhost:(\d+)/.exec(ingest.output())?.[1],
     30_000,
   );
+  return { ingest, url: `http://127.0.0.1:${port}` };
+}
+
+/** ingest + workers as processes against the given database URL, Redis URL and queue prefix. */
+export async function startStack(
+  env: {
+    DATABASE_URL: string;
+    REDIS_URL: string;
+    QUEUE_PREFIX: string;
+    /** Any other variable for both (REDIS_SENTINELS, REDIS_CLUSTER_NODES, …). */
+    [name: string]: string;
+  },
+  workers = 1,
+  ingestEnv: Record<string, string> = {},
+): Promise<Stack> {
+  const spoolDir = await mkdtemp(join(tmpdir(), 'plexhook-spool-'));
+  const { ingest, url } = await spawnIngest(env, spoolDir, ingestEnv);
   const workerEnv = {
     ...env,
     WORKER_METRICS_PORT: '0',
@@ -155,7 +166,7 @@ export async function startStack(
     WORKER_STALLED_INTERVAL_MS: '1000',
   };
   const stack: Stack = {
-    ingestUrl: `http://127.0.0.1:${port}`,
+    ingestUrl: url,
     ingest,
     workers: [],
     spoolDir,
