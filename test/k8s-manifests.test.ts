@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DashboardConfigSchema } from '@plexhook/dashboard';
 import { IngestConfigSchema } from '@plexhook/ingest';
-import { WEBHOOK_QUEUE } from '@plexhook/queue';
+import { hashTagPrefix, WEBHOOK_QUEUE } from '@plexhook/queue';
 import { WorkerConfigSchema } from '@plexhook/worker';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
@@ -277,6 +277,25 @@ describe('deploy/k8s manifests', () => {
     expect(new Set(Object.values(secret.stringData))).toEqual(new Set(['REPLACE_ME']));
   });
 
+  test('Redis topology variables: in the ConfigMap, one server by default, each app reads them', () => {
+    for (const key of [
+      'REDIS_SENTINELS',
+      'REDIS_SENTINEL_NAME',
+      'REDIS_CLUSTER_NODES',
+      'REDIS_WAIT_REPLICAS',
+    ]) {
+      expect([key, key in configMap.data]).toEqual([key, true]);
+      for (const app of APPS)
+        expect([app.name, key, key in shapeOf(app.schema)]).toEqual([app.name, key, true]);
+    }
+    const worker = WorkerConfigSchema.parse(
+      withStandIns(containerEnv(container(find('Deployment', 'worker')))),
+    );
+    expect(worker.REDIS_SENTINELS).toBeUndefined();
+    expect(worker.REDIS_CLUSTER_NODES).toBeUndefined();
+    expect(worker.LOG_RETENTION_DAYS).toBe(180);
+  });
+
   test('the migration Job runs npm run db:migrate with DATABASE_URL', () => {
     const job = find('Job', 'migrate');
     const c = container(job);
@@ -337,6 +356,23 @@ describe('deploy/k8s manifests', () => {
     expect(Number(trigger.metadata.listLength)).toBeGreaterThan(0);
     // Never zero: delayed retries are promoted and the dead-letter sweep runs only in a worker.
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+
+    // The Sentinel and Cluster alternatives read the same list; in cluster mode the apps
+    // hash-tag the prefix ({plexhook}), so the list's name does too.
+    const alternative = (type: string) =>
+      loaded.find((l) => l.doc.kind === 'ScaledObject' && l.doc.spec.triggers[0].type === type)!;
+    const sentinel = alternative('redis-sentinel');
+    const cluster = alternative('redis-cluster');
+    for (const a of [sentinel, cluster]) {
+      expect(a.file).toMatch(/^alternatives\//);
+      expect(a.doc.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'worker' });
+      expect(a.doc.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    }
+    expect(sentinel.doc.spec.triggers[0].metadata.listName).toBe(`${prefix}:${WEBHOOK_QUEUE}:wait`);
+    expect(sentinel.doc.spec.triggers[0].metadata.sentinelMaster).toBe(configMap.data.REDIS_SENTINEL_NAME);
+    expect(cluster.doc.spec.triggers[0].metadata.listName).toBe(
+      `${hashTagPrefix(String(prefix))}:${WEBHOOK_QUEUE}:wait`,
+    );
 
     const hpa = loaded.find((l) => l.doc.kind === 'HorizontalPodAutoscaler')!;
     expect(hpa.file).toMatch(/^alternatives\//);
