@@ -192,3 +192,30 @@ describe('embyWatchEvent (the Emby adapter)', () => {
     expect(run({ ...completedMovie(), Date: '2030-01-01T00:00:00Z' }).watchedAt).toBe(receivedAt);
   });
 });
+
+describe('playback state, player and rating (issue 18 path)', () => {
+  test.each([
+    ['playback.start', 'playing'],
+    ['playback.pause', 'paused'],
+    ['playback.unpause', 'playing'],
+    ['playback.stop', 'stopped'],
+  ])('%s -> %s, position and runtime from ticks, the session device as player', (name, state) => {
+    const event = run({ ...fixture('episode-playback-start'), Event: name });
+    expect(event.playback).toEqual({ state, positionMs: 1_425_666, durationMs: 2_802_145 });
+    expect(event.player).toEqual({
+      id: '30239450-1748-4855-9799-de3544fc2744',
+      name: 'Microsoft Edge Windows',
+    });
+  });
+
+  test('item.rate: the value from the item UserData; without one nothing to store', () => {
+    const rated = run(withItem('movie-playback-stop', { UserData: { Rating: 7.5 } }, { Event: 'item.rate' }));
+    expect(rated.action).toBe('rating');
+    expect(rated.rating).toEqual({
+      value: 7.5,
+      target: { kind: 'movie', itemKey: '240270', title: '蜘蛛侠：纵横宇宙' },
+    });
+    expect(run({ ...fixture('movie-playback-stop'), Event: 'item.rate' }).rating).toBeUndefined();
+    expect(run(fixture('notification-test')).playback).toBeUndefined();
+  });
+});

@@ -236,3 +236,41 @@ describe('jellyfinWatchEvent (the Jellyfin adapter)', () => {
     expect(run({ ...mark, LastPlayedDate: undefined }).watchedAt).toEqual(new Date('2026-11-30T19:00:00Z'));
   });
 });
+
+describe('playback state, player and rating (issue 18 path)', () => {
+  test('PlaybackProgress paused: position and runtime from ticks, the device as player', () => {
+    const event = run(fixture('episode-playback-progress-paused'));
+    expect(event.action).toBe('progress');
+    expect(event.playback?.state).toBe('paused');
+    expect(event.playback?.positionMs).toBeGreaterThan(0);
+    expect(event.player?.name).toBeDefined();
+  });
+
+  test.each([
+    ['PlaybackStart', {}, 'playing'],
+    ['PlaybackProgress', { IsPaused: false }, 'playing'],
+    ['PlaybackProgress', { IsPaused: 'True' }, 'paused'],
+    ['PlaybackStop', { PlayedToCompletion: true }, 'stopped'],
+  ])('%s %j -> %s', (type, extra, state) => {
+    const event = run({ ...fixture('episode-playback-stop'), NotificationType: type, ...extra });
+    expect(event.playback).toEqual({ state, positionMs: 3_412_123, durationMs: 3_414_000 });
+    expect(event.player).toEqual({ id: expect.any(String), name: 'Firefox' });
+  });
+
+  test('UserDataSaved carries no playback state; ItemAdded neither', () => {
+    expect(run(fixture('episode-toggleplayed-template')).playback).toBeUndefined();
+    expect(
+      run({ ...fixture('episode-playback-stop'), NotificationType: 'ItemAdded' }).playback,
+    ).toBeUndefined();
+  });
+
+  test('UpdateUserRating: the movie rated 9; a rating of 0 or none is a clear', () => {
+    expect(run(fixture('movie-userdatasaved-rating')).rating).toEqual({
+      value: 9,
+      target: { kind: 'movie', itemKey: '7c6b5a4f3e2d41c0b9a8f7e6d5c4b3a2', title: 'Heat' },
+    });
+    expect(run({ ...fixture('movie-userdatasaved-rating'), Rating: 0 }).rating?.value).toBeNull();
+    expect(run({ ...fixture('movie-userdatasaved-rating'), Rating: undefined }).rating?.value).toBeNull();
+    expect(run(fixture('episode-playback-stop')).rating).toBeUndefined();
+  });
+});

@@ -68,7 +68,7 @@ export function parseMediaServerSeries(raw: unknown, seriesId: string): SeriesAn
   if (!item) return { ok: false, reason: 'the server answered no item' };
   const type = text(item.Type);
   if (type !== 'Series') {
-    return { ok: false, reason: `item ${seriesId} is a ${type ?? 'thing without a Type'}, not a series` };
+    return { ok: false, reason: `item ${seriesId} is of type ${type ?? '(none)'}, not a series` };
   }
   const id = text(item.Id);
   if (id !== undefined && id.replace(/-/g, '').toLowerCase() !== seriesId.replace(/-/g, '').toLowerCase()) {
