@@ -18,7 +18,7 @@ import {
   timestampMs,
   year,
 } from './source-fields';
-import type { PlaybackInfo, WatchAction, WatchEvent } from './watch-event';
+import { multiEpisodeEnd, type PlaybackInfo, type WatchAction, type WatchEvent } from './watch-event';
 import { plausibleWatchedAt } from './watched-at';
 
 const objectAt = (value: unknown): JsonObject => (isObject(value) ? value : {});
@@ -88,6 +88,7 @@ function embyMedia(item: JsonObject | undefined): WatchEvent['media'] {
     title: text(item.Name),
     season: int4Index(item.ParentIndexNumber),
     episode: int4Index(item.IndexNumber),
+    episodeEnd: multiEpisodeEnd(int4Index(item.IndexNumber), int4Index(item.IndexNumberEnd)),
     airDate: premiere,
     // An episode's ProductionYear is its own (Emby has no series year in the payload).
     year: year(item.ProductionYear) ?? year(premiere?.slice(0, 4)),

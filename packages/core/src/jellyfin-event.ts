@@ -18,7 +18,7 @@ import {
   timestampMs,
   year,
 } from './source-fields';
-import type { PlaybackInfo, WatchAction, WatchEvent } from './watch-event';
+import { multiEpisodeEnd, type PlaybackInfo, type WatchAction, type WatchEvent } from './watch-event';
 import { plausibleWatchedAt } from './watched-at';
 
 /**
@@ -93,6 +93,7 @@ function jellyfinMedia(p: JsonObject): WatchEvent['media'] {
     title: text(p.Name),
     season: int4Index(p.SeasonNumber),
     episode: int4Index(p.EpisodeNumber),
+    episodeEnd: multiEpisodeEnd(int4Index(p.EpisodeNumber), int4Index(p.EpisodeNumberEnd)),
     airDate: premiere,
     year: year(premiere?.slice(0, 4)),
     customNumbering: null,

@@ -45,7 +45,22 @@ export type EpisodeMedia = {
   year?: number;
   /** A numbering other than the catalogue's season/episode (HAMA's anidb, tvdb2..6), or null. */
   customNumbering: string | null;
+  /**
+   * The last episode of a multi-episode file (S01E01-E02: 2), when the source says so
+   * (Jellyfin's EpisodeNumberEnd, Emby's IndexNumberEnd). Plex does not: it makes each episode
+   * of such a file an item of its own and names the one played.
+   */
+  episodeEnd?: number;
 };
+
+/** The longest run one file is believed to hold; a larger end is a bad value, not a file. */
+const MAX_EPISODES_PER_FILE = 20;
+
+/** `end` as an EpisodeMedia.episodeEnd: after `first`, within a file's reach; else undefined. */
+export function multiEpisodeEnd(first: number | undefined, end: number | undefined): number | undefined {
+  if (first === undefined || end === undefined) return undefined;
+  return end > first && end - first < MAX_EPISODES_PER_FILE ? end : undefined;
+}
 
 export type MovieMedia = {
   kind: 'movie';

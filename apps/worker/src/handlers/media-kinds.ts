@@ -176,14 +176,45 @@ export const SHOW: MediaKind<EpisodeMedia, ShowQuery, ScoredCandidate> = {
         message: `${code} of "${label}" is not in the catalogue (tvshow ${tvshowId})`,
       };
     }
+    // A multi-episode file (S01E01-E02, when the source says so): the same row marks the rest.
+    const more = await moreEpisodes(deps, tvshowId, season, number, media.episodeEnd);
     return {
       status: 'success',
       action: 'episode_marked',
       conflictId,
-      watch: { kind: 'episode', itemId: episodeId, watchedAt: event.watchedAt },
+      ...(more.message ? { message: more.message } : {}),
+      watch: {
+        kind: 'episode',
+        itemId: episodeId,
+        watchedAt: event.watchedAt,
+        ...(more.ids.length > 0 ? { moreEpisodeIds: more.ids } : {}),
+      },
     };
   },
 };
+
+/** The catalogue's episodes number+1..end of a multi-episode file; which of them it lacks. */
+async function moreEpisodes(
+  deps: WorkerDeps,
+  tvshowId: number,
+  season: number | undefined,
+  number: number | undefined,
+  end: number | undefined,
+): Promise<{ ids: number[]; message?: string }> {
+  if (season === undefined || number === undefined || end === undefined || end <= number) return { ids: [] };
+  const ids: number[] = [];
+  const missing: string[] = [];
+  for (let n = number + 1; n <= end; n++) {
+    const id = await deps.store.findEpisodeId(tvshowId, season, n);
+    if (id === null) missing.push(episodeCode(season, n));
+    else ids.push(id);
+  }
+  const range = `${episodeCode(season, number)}-E${String(end).padStart(2, '0')}`;
+  return {
+    ids,
+    message: `multi-episode file ${range}: ${ids.length + 1} marked${missing.length ? `; not in the catalogue: ${missing.join(', ')}` : ''}`,
+  };
+}
 
 export const MOVIE: MediaKind<MovieMedia, ReturnType<typeof movieQuery>, ScoredMovieCandidate> = {
   mediaType: 'movie',

@@ -7,7 +7,15 @@ import { type EventSource, Prisma, type WebhookAction, type WebhookStatus } from
 import type { LoggedOutcome } from './event-context';
 
 /** The watch an outcome asks for: an episode or a movie, and when it was watched. */
-export type WatchWrite = { kind: 'episode' | 'movie'; itemId: number; watchedAt: Date };
+export type WatchWrite = {
+  kind: 'episode' | 'movie';
+  itemId: number;
+  watchedAt: Date;
+  /** More episodes the same row marks: the rest of a multi-episode file (issue 18). */
+  moreEpisodeIds?: number[];
+};
+
+const moreOf = (w: WatchWrite | null) => (w?.kind === 'episode' ? (w.moreEpisodeIds ?? []) : []);
 
 /** What handling a webhook decided, as the log row records it. */
 export type LoggedResult = {
@@ -77,11 +85,18 @@ export function insertLogSql(w: LogWrite): Prisma.Sql {
     watch.kind === 'episode'
       ? [Prisma.raw('episode_watches'), Prisma.raw('episode_id')]
       : [Prisma.raw('movie_watches'), Prisma.raw('movie_id')];
+  const more = moreOf(watch);
+  // A multi-episode file: every episode from the one row (a statement of its own text, so the
+  // common single watch keeps its plan).
+  const items =
+    more.length > 0
+      ? Prisma.sql`unnest(${[watch.itemId, ...more]}::int[])`
+      : Prisma.sql`${watch.itemId}::int`;
   return Prisma.sql`
     WITH log AS (${log}),
          watch AS (
            INSERT INTO ${table} (user_id, ${column}, watched_at, source, webhook_log_id)
-           SELECT ${w.userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
+           SELECT ${w.userId}::int, ${items}, ${watch.watchedAt}::timestamptz,
                   ${`${sourceOf(w)}_webhook`}::watch_source, id
              FROM log
            RETURNING webhook_log_id)
@@ -97,6 +112,8 @@ export function insertLogSql(w: LogWrite): Prisma.Sql {
 export function insertLogBatchSql(batch: LogWrite[]): Prisma.Sql {
   const col = <T>(f: (w: LogWrite) => T) => batch.map(f);
   const watches = batch.map(watchOf);
+  // The rest of multi-episode files, as (job, episode) pairs (usually none).
+  const more = batch.flatMap((w, k) => moreOf(watches[k] ?? null).map((id) => [w.jobId, id] as const));
   return Prisma.sql`
     WITH input AS (
            SELECT * FROM unnest(
@@ -129,7 +146,12 @@ export function insertLogBatchSql(batch: LogWrite[]): Prisma.Sql {
            INSERT INTO episode_watches (user_id, episode_id, watched_at, source, webhook_log_id)
            SELECT i.user_id, i.episode_id, i.watched_at, (i.source || '_webhook')::watch_source, log.id
              FROM log JOIN input i USING (job_id)
-            WHERE i.episode_id IS NOT NULL),
+            WHERE i.episode_id IS NOT NULL
+           UNION ALL
+           SELECT i.user_id, m.episode_id, i.watched_at, (i.source || '_webhook')::watch_source, log.id
+             FROM log JOIN input i USING (job_id)
+             JOIN unnest(${more.map((m) => m[0])}::text[], ${more.map((m) => m[1])}::int[])
+                  AS m(job_id, episode_id) ON m.job_id = i.job_id),
          movie_watch AS (
            INSERT INTO movie_watches (user_id, movie_id, watched_at, source, webhook_log_id)
            SELECT i.user_id, i.movie_id, i.watched_at, (i.source || '_webhook')::watch_source, log.id
