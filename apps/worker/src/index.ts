@@ -5,5 +5,7 @@ export type { WorkerDeps } from './deps';
 // The one match flow and its per-kind descriptors (bench/matching-scale.ts times them).
 export { MOVIE, SHOW } from './handlers/media-kinds';
 export { type MatchSettings, type Resolution, resolveMedia } from './handlers/resolve';
+export { DEFAULT_HISTORY_SYNC_OPTIONS, type HistorySyncOptions } from './history/history-sync';
+export { createHistoryWorker, type HistoryWorker, type HistoryWorkerDeps } from './processors/history-sync.processor';
 export { processPlexEvent } from './processors/plex-event.processor';
 export { createWebhookWorker, type WebhookWorker, type WebhookWorkerDeps, type WorkerHealth } from './worker';

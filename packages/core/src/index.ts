@@ -9,6 +9,7 @@ export * from './match';
 export * from './media-server';
 export * from './movie-match';
 export * from './playback-filters';
+export * from './plex-history';
 export * from './plex-payload';
 export * from './plex-server';
 export * from './sanitize';

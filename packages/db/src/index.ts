@@ -8,6 +8,7 @@ export * from './repositories/catalog';
 export * from './repositories/conflicts';
 export * from './repositories/event-context';
 export * from './repositories/export';
+export * from './repositories/history';
 export * from './repositories/log-retention';
 export * from './repositories/log-writes';
 export * from './repositories/lookups';

@@ -1,3 +1,4 @@
+export * from './history-queue';
 export * from './outage-log';
 export * from './persistence';
 export * from './redis';

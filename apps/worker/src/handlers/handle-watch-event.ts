@@ -1,4 +1,10 @@
-import { classifyWatchEvent, type EpisodeMedia, type MovieMedia, type WatchEvent } from '@plexhook/core';
+import {
+  classifyWatchEvent,
+  type EpisodeMedia,
+  historyOrigin,
+  type MovieMedia,
+  type WatchEvent,
+} from '@plexhook/core';
 import {
   type CandidateQuery,
   type ContextKeys,
@@ -59,7 +65,9 @@ export async function handleWatchEvent(
   const media = event.media as EpisodeMedia | MovieMedia;
 
   // Scrobbles only: progress is ordered by its session's event time, ratings by theirs.
-  if (!opts.isReplay && classified.action === 'scrobble') {
+  // A history row's play is its history key (reconciled when its row is written), not a claim:
+  // two plays of one item in a dedupe window are two rows, both kept.
+  if (!opts.isReplay && classified.action === 'scrobble' && !historyOrigin(event)) {
     const owner = await claimEvent(deps, opts.jobId, {
       userId: event.userId,
       event: event.sourceEvent,

@@ -5,6 +5,10 @@ import {
   embyWatchEvent,
   jellyfinWatchEvent,
   parsePlexPayload,
+  HISTORY_MARK_EVENT,
+  HISTORY_PLAY_EVENT,
+  isHistoryPayload,
+  plexHistoryWatchEvent,
   plexRawSummary,
   plexWatchEvent,
   type WatchEvent,
@@ -20,6 +24,8 @@ export type Adapted =
 
 export const ADAPTERS: Record<JobSource, (input: AdapterInput) => Adapted> = {
   plex: ({ userId, receivedAt, payload }) => {
+    // A history job's payload stored on a log row filed under plex (a held row's replay, a retry).
+    if (isHistoryPayload(payload)) return plexHistoryWatchEvent({ userId, receivedAt, payload });
     const parsed = parsePlexPayload(payload);
     if (!parsed.ok) {
       const { eventType, key } = plexRawSummary(payload);
@@ -30,6 +36,12 @@ export const ADAPTERS: Record<JobSource, (input: AdapterInput) => Adapted> = {
   // These never throw: a body that is not theirs is an `other` event saying why.
   jellyfin: (input) => ({ ok: true, event: jellyfinWatchEvent(input) }),
   emby: (input) => ({ ok: true, event: embyWatchEvent(input) }),
+  // A row of the Plex server's history, or a manual mark, with its show's metadata (the sync
+  // read it): the same WatchEvent, with its history key.
+  'plex-history': ({ payload, ...input }) =>
+    plexHistoryWatchEvent({ ...input, payload: { ...payload, event: HISTORY_PLAY_EVENT } }),
+  'plex-mark': ({ payload, ...input }) =>
+    plexHistoryWatchEvent({ ...input, payload: { ...payload, event: HISTORY_MARK_EVENT } }),
 };
 
 /** Event type and item key of a payload that did not make it through its adapter. */

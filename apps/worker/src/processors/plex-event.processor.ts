@@ -2,7 +2,7 @@
 // into a source-neutral watch event) -> read the event's context once -> handle -> record the
 // outcome as one log row (and the watch with it).
 import { sanitizeJson } from '@plexhook/core';
-import type { LoggedOutcome, LogWrite } from '@plexhook/db';
+import type { LoggedOutcome, LogWrite, ReconcileRole } from '@plexhook/db';
 import { JOB_SOURCES, type JobSource, PlexWebhookJobSchema, type PlexWebhookResult } from '@plexhook/queue';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerDeps } from '../deps';
@@ -12,6 +12,7 @@ import type { Outcome } from '../handlers/outcome';
 import { isDatabaseUnavailable } from '../health';
 import { ADAPTERS, rawSummary } from './adapters';
 import { jobReceivedAt } from './received-at';
+import { reconcileRole, writeReconciled } from './reconcile';
 
 /** The media server a job's row is filed under (its `source` column): Plex for Plex's own kinds. */
 const logSource = (source: JobSource): 'plex' | 'jellyfin' | 'emby' =>
@@ -29,14 +30,18 @@ async function recordOutcome(
   deps: WorkerDeps,
   draft: LogDraft,
   outcome: Outcome,
+  reconcile?: ReconcileRole,
 ): Promise<PlexWebhookResult> {
   const { started, ...row } = draft;
   const write: LogWrite = { ...row, outcome, durationMs: Math.round(performance.now() - started) };
   // Concurrent jobs share one statement (group commit); a row held on a conflict races with its
-  // resolution, settled in conflicts.ts.
+  // resolution, settled in conflicts.ts; a watch that a history row may also report is written
+  // under the reconcile rule (reconcile.ts).
   const { id, outcome: recorded } = outcome.ifResolved
     ? await recordHeld(deps, write, outcome.ifResolved)
-    : { id: await deps.store.writeLog(write), outcome };
+    : reconcile && outcome.watch
+      ? ((await writeReconciled(deps, write, reconcile)) ?? { id: null, outcome })
+      : { id: await deps.store.writeLog(write), outcome };
   if (id !== null)
     return { logId: id, status: recorded.status, action: recorded.action, message: recorded.message };
   // Nothing inserted: another run of this job logged it first. Answer with what it recorded.
@@ -178,7 +183,7 @@ export async function processPlexEvent(deps: WorkerDeps, job: Job): Promise<Plex
       jobId,
       isReplay: replayOfLogId !== undefined,
     });
-    return await recordOutcome(deps, draft, outcome);
+    return await recordOutcome(deps, draft, outcome, reconcileRole(event, context.config));
   } catch (err) {
     // The database is away: runPlexEventJob puts the job back without spending an attempt.
     if (isDatabaseUnavailable(err)) throw err;
