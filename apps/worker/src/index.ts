@@ -6,6 +6,10 @@ export type { WorkerDeps } from './deps';
 export { MOVIE, SHOW } from './handlers/media-kinds';
 export { type MatchSettings, type Resolution, resolveMedia } from './handlers/resolve';
 export { DEFAULT_HISTORY_SYNC_OPTIONS, type HistorySyncOptions } from './history/history-sync';
-export { createHistoryWorker, type HistoryWorker, type HistoryWorkerDeps } from './processors/history-sync.processor';
+export {
+  createHistoryWorker,
+  type HistoryWorker,
+  type HistoryWorkerDeps,
+} from './processors/history-sync.processor';
 export { processPlexEvent } from './processors/plex-event.processor';
 export { createWebhookWorker, type WebhookWorker, type WebhookWorkerDeps, type WorkerHealth } from './worker';

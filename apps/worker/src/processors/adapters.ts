@@ -3,11 +3,11 @@
 // its adapter in @plexhook/core).
 import {
   embyWatchEvent,
-  jellyfinWatchEvent,
-  parsePlexPayload,
   HISTORY_MARK_EVENT,
   HISTORY_PLAY_EVENT,
   isHistoryPayload,
+  jellyfinWatchEvent,
+  parsePlexPayload,
   plexHistoryWatchEvent,
   plexRawSummary,
   plexWatchEvent,
