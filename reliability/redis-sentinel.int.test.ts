@@ -88,7 +88,7 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
     sent,
     accepted: accepted.length,
     ...r,
-    notes: `master ${first} -> ${second} (promoted ${Math.round(promotedMs / 100) / 10} s after the kill) -> ${third}; ${spooled} answered from the spool (${spooledAfterKill} by the end of the killed phase), REDIS_WAIT_REPLICAS=1; ${extra} rows outside the accepted ids`,
+    notes: `master ${first} -> ${second} (promoted ${Math.round(promotedMs / 100) / 10} s after the kill) -> ${third}; ${spooled} answered from the spool (${spooledAfterKill} by the end of the killed phase), REDIS_WAIT_REPLICAS=${env.REDIS_WAIT_REPLICAS}; ${extra} rows outside the accepted ids`,
   });
   expect(third).toBe(first);
   expect(accepted).toHaveLength(sent);

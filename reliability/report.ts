@@ -35,6 +35,10 @@ const ORDER = [
   'ingest-sigterm',
   'ingest-lockout',
   'redis-persistence',
+  'redis-sentinel',
+  'redis-cluster',
+  'many-nodes',
+  'redis-tls',
 ];
 const read = (d: string, keep: (file: string) => boolean = () => true) =>
   readdirSync(d)
@@ -186,6 +190,33 @@ How each fault is injected:
   address, interleaved with more wrong ones.
 - **Two workers racing on duplicates**: the same scrobble five times on two worker
   processes (\`apps/worker/src/dedupe.int.test.ts\`): one watch, four \`duplicate\` rows.
+- **Redis Sentinel failover** (\`reliability/redis-sentinel\`): a master, a replica and three
+  sentinels as private processes (down-after 1 s); the real ingest and two workers connect
+  through the sentinels (\`REDIS_SENTINELS\`, \`REDIS_WAIT_REPLICAS=1\`) while webhooks arrive
+  10 at a time. The master is killed with SIGKILL mid-phase; the sentinels promote the replica;
+  the old master is started again from its AOF and becomes the new master's replica; then
+  \`SENTINEL FAILOVER\` moves the master back mid-phase. Ingest spools what it cannot queue or
+  get a replica to confirm (\`WAIT\`); the spool drains to the new master. The same run with
+  \`REDIS_WAIT_REPLICAS=0\` (by hand) did not reach every accepted webhook: a master's
+  acknowledged writes that its replica did not have yet died with it (ARCHITECTURE.md, "Redis
+  topologies").
+- **Redis Cluster** (\`reliability/redis-cluster\`): three masters made one cluster with
+  \`redis-cli --cluster create\`; ingest and two workers with \`REDIS_CLUSTER_NODES\` only. The
+  queue prefix is hash-tagged by the apps, so every queue key is under \`{prefix}\` on one
+  master and no script fails with CROSSSLOT; the persistence check asks each master.
+- **Many nodes** (\`reliability/many-nodes\`): two ingest processes behind a round-robin proxy
+  (\`reliability/round-robin-proxy.ts\`: a refused connection takes a backend out of the
+  rotation for 2 s and the request goes to the next; a request cut in flight gets 502) and
+  three workers, 16 requests in flight. One ingest is SIGKILLed after a third of the webhooks,
+  one worker after half; the ingest is started again on its spool directory afterwards, as a
+  StatefulSet pod returns with its volume. "answered 200" counts what the clients were told;
+  requests cut by the kill are not accepted, and those that were queued anyway are logged once
+  too (counted in the notes).
+- **Redis over TLS** (\`reliability/redis-tls\`): a self-signed certificate from openssl, servers
+  with no plain-text port, the apps trusting it through \`NODE_EXTRA_CA_CERTS\`: one server,
+  Sentinel (TLS to the sentinels and for replication) and Cluster (TLS cluster bus). This
+  redis-server (Debian's 7.0) is built with TLS; the suite fails, rather than skips, on one that
+  is not.
 - **Fuzz**: seeded random inputs (random JSON, wrong types, missing fields, huge strings,
   deep nesting, unicode including NUL and lone surrogates, broken JSON, wrong content types,
   extra multipart parts) through ingest and a worker as processes, each restarted if it exits.
