@@ -20,6 +20,7 @@ import {
   runPaced as steadyLoad,
   summarize,
 } from './lib/load';
+import { buildMixedBodies, type MixCounts } from './lib/mix';
 import {
   cpuSeconds,
   freePort,
@@ -73,6 +74,10 @@ export type PacedResult = {
   ingest: LoadSummary;
   /** The warm-up right after the worker started (cold JIT and connections), not in the above. */
   warmup: { seconds: number; p50Ms: number | null; p99Ms: number | null };
+  /** What was sent (the realistic mix, bench/lib/mix.ts) and accept→recorded by event. */
+  mix?: MixCounts;
+  byEvent?: { event: string; n: number; p50Ms: number | null; p99Ms: number | null }[];
+  actions?: Record<string, number>;
 };
 export type E2eResult = {
   scrobbles: number;
@@ -316,17 +321,22 @@ async function runPaced(ctx: BenchContext, run: Omit<Run, 'bodies' | 'n'>): Prom
     // its connections during its first few hundred jobs. Those are sent, drained and wiped first.
     await steadyLoad(
       { url: run.url, rate, seconds: warmSeconds },
-      buildBodies(ctx, rate * warmSeconds, 4_000_000),
+      buildMixedBodies(ctx, rate * warmSeconds, 4_000_000),
     );
     await waitDrained(run.queue, 60_000);
     const { stats: cold } = await logStats(ctx);
     await resetRunTables(ctx.bench.name);
-    const load = await steadyLoad(
-      { url: run.url, rate, seconds },
-      buildBodies(ctx, rate * seconds, 3_000_000),
-    );
+    // The realistic mix (issue 18): ~70 % progress, ~20 % scrobbles, the rest rates and others.
+    const mixed = buildMixedBodies(ctx, rate * seconds, 3_000_000);
+    const load = await steadyLoad({ url: run.url, rate, seconds }, mixed);
     await waitDrained(run.queue, 60_000);
-    const { stats } = await logStats(ctx);
+    const { stats, actions } = await logStats(ctx);
+    const byEvent = await ctx.bench.db.$queryRaw<
+      { event: string; n: number; p50: number | null; p99: number | null }[]
+    >`SELECT event_type AS event, count(*)::int AS n,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - received_at) * 1000) AS p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - received_at) * 1000) AS p99
+        FROM plex_webhook_logs GROUP BY 1 ORDER BY 2 DESC`;
     return {
       rate,
       seconds,
@@ -337,6 +347,9 @@ async function runPaced(ctx: BenchContext, run: Omit<Run, 'bodies' | 'n'>): Prom
       maxMs: stats.max,
       ingest: load,
       warmup: { seconds: warmSeconds, p50Ms: cold.p50, p99Ms: cold.p99 },
+      mix: mixed.counts,
+      byEvent: byEvent.map((e) => ({ event: e.event, n: e.n, p50Ms: e.p50, p99Ms: e.p99 })),
+      actions,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
@@ -401,7 +414,7 @@ export function printE2e(r: E2eResult): string {
       ),
     ) +
     table(
-      `Paced: a steady ${r.paced.rate} webhooks/s for ${r.paced.seconds} s, one every ${1000 / r.paced.rate} ms (1 worker process, concurrency 16, after a warm-up)`,
+      `Paced: a steady ${r.paced.rate} webhooks/s for ${r.paced.seconds} s, one every ${1000 / r.paced.rate} ms (1 worker process, concurrency 16, after a warm-up); the realistic mix${r.paced.mix ? ` (${r.paced.mix.progress} progress, ${r.paced.mix.scrobble} scrobbles, ${r.paced.mix.rate} rates, ${r.paced.mix.other} other)` : ''}`,
       [
         'sent',
         'logged',
@@ -422,6 +435,11 @@ export function printE2e(r: E2eResult): string {
           `${r.paced.warmup.p50Ms?.toFixed(0)} / ${r.paced.warmup.p99Ms?.toFixed(0)} (${r.paced.warmup.seconds} s)`,
         ],
       ],
+    ) +
+    table(
+      'Paced, accept→recorded by event',
+      ['event', 'webhooks', 'p50 ms', 'p99 ms'],
+      (r.paced.byEvent ?? []).map((e) => [e.event, e.n, e.p50Ms, e.p99Ms]),
     )
   );
 }

@@ -63,7 +63,10 @@ function targets(r: { ingest?: IngestResult; e2e?: E2eResult; matching?: Matchin
         target('e2e 1 process / no-op ceiling', (best.ratioToNoop ?? 0) * 100, '>=', 40, '%'),
       );
     }
-    out.push(target('accept→marked p99 at 200 webhooks/s', r.e2e.paced.p99Ms, '<', 100, 'ms'));
+    // Issue 18: the paced run sends the realistic mix (70 % progress), and every row counts.
+    out.push(
+      target('accept→recorded p99 at 200 webhooks/s, realistic mix', r.e2e.paced.p99Ms, '<', 50, 'ms'),
+    );
   }
   if (r.matching) {
     const big = r.matching.rows.find((x) => x.catalogue === 100_000);
