@@ -4,6 +4,7 @@ import { createRedis, enforceRedisPersistence, OutageLog } from '@plexhook/queue
 import pino from 'pino';
 import { loadWorkerConfig } from './config';
 import { createWorkerMetrics } from './metrics';
+import { createHistoryWorker } from './processors/history-sync.processor';
 import { startLogRetention } from './retention';
 import { createWebhookWorker } from './worker';
 
@@ -32,6 +33,8 @@ const worker = createWebhookWorker({ db, store, redis, logger, config, redisOuta
 const registry = createWorkerMetrics(worker);
 // Log retention: partitions ahead, old months dropped (retention.ts), one run at a time.
 const retention = startLogRetention({ db, redis, logger, config, redisOutage });
+// Plex history sync (issue 15): its own queue, a job scheduler per user with a Plex server.
+const history = createHistoryWorker({ db, store, redis, logger, prefix: config.QUEUE_PREFIX });
 
 const server = createServer((req, res) => {
   if (req.url === '/metrics') {
@@ -78,6 +81,9 @@ async function shutdown(signal: string): Promise<void> {
   const timeout = new Promise<'timeout'>((resolve) =>
     setTimeout(() => resolve('timeout'), config.SHUTDOWN_TIMEOUT_MS).unref(),
   );
+  // A history run cut short keeps its cursor (it moves only once a page is logged): first, so
+  // the webhook worker still logs the rows it waits for.
+  await Promise.race([history.close().catch(() => undefined), timeout]);
   const result = await Promise.race([worker.close().then(() => 'closed' as const), timeout]);
   if (result === 'timeout') logger.warn('in-flight jobs did not finish in time; they will be retried');
   // A retention run in progress is one transaction per step: cut short, it is redone next time.

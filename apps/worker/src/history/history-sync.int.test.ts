@@ -379,7 +379,7 @@ test('continuous sync: a manual mark (view count up, no history row) is a plex_m
     if (v.type === 'episode' && !String(v.grandparentRatingKey).startsWith('58'))
       plex.library.items.delete(k);
   const { built, episodes } = await smallShow(4_100_020, 58_000);
-  const [e1, e2] = built.episodes as Record<string, unknown>[];
+  const [e1, e2] = built.episodes;
   // First scan: the baseline only.
   const first = await okSync({ userId: user.id, mode: 'sync' });
   expect(first).toMatchObject({ marks: 0, unmarks: 0 });
