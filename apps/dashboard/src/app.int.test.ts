@@ -208,6 +208,8 @@ async function expectReplayed(
     expect(job?.name).toBe('plex-webhook');
     expect(job?.data).toEqual({
       userId: log.userId,
+      // The row's source (these are Plex's): it picks the adapter that reads the payload again.
+      source: 'plex',
       receivedAt: log.receivedAt.toISOString(),
       payload: log.payload,
       replayOfLogId: log.id,

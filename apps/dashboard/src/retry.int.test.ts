@@ -75,6 +75,8 @@ describe('POST /api/webhook-logs/:id/retry', () => {
     expect(job?.name).toBe(WEBHOOK_JOB);
     expect(job?.data).toEqual({
       userId,
+      // The row's source: it picks the adapter that reads the payload again.
+      source: 'plex',
       receivedAt: log.receivedAt.toISOString(),
       payload: log.payload,
       replayOfLogId: log.id,
