@@ -44,13 +44,13 @@ function waitReady(redis: RedisClient, timeoutMs: number): Promise<boolean> {
   });
 }
 
-/** Worst first: a Cluster is as safe as its least persistent master. */
+/** Worst first: a Cluster is as safe as its least persistent node. */
 const RANK: Record<RedisPersistence['status'], number> = { none: 0, 'snapshots-only': 1, unknown: 2, aof: 3 };
 
 /**
  * What Redis says about its persistence (`CONFIG GET appendonly`, `save`, `appendfsync`). Behind
- * Sentinel the connection is the master's, so that is the server asked; a Cluster's masters are
- * each asked, and the least persistent one is the answer (its node named in `reason`/logs).
+ * Sentinel the connection is the master's, so that is the server asked; every node of a Cluster
+ * (masters and replicas) is asked, and the least persistent one is the answer.
  */
 export async function checkRedisPersistence(
   redis: RedisClient,
@@ -60,9 +60,10 @@ export async function checkRedisPersistence(
     return { status: 'unknown', reason: `Redis not reachable within ${timeoutMs} ms` };
   }
   if (redis instanceof Cluster) {
-    const masters = redis.nodes('master');
-    if (masters.length === 0) return { status: 'unknown', reason: 'the cluster reported no master' };
-    const results = await Promise.all(masters.map((node) => checkServer(node)));
+    // Replicas too: a replica becomes the master its shard fails over to.
+    const nodes = redis.nodes('all');
+    if (nodes.length === 0) return { status: 'unknown', reason: 'the cluster reported no node' };
+    const results = await Promise.all(nodes.map((node) => checkServer(node)));
     return results.reduce((worst, r) => (RANK[r.status] < RANK[worst.status] ? r : worst));
   }
   return checkServer(redis);
