@@ -123,6 +123,38 @@ test('a scrobble processed after its own stop still counts its play (and changes
   expect(await s.sessions()).toMatchObject([{ state: 'stopped', positionMs: 19 * MINUTE }]);
 });
 
+test('progress of an unmapped show: one conflict, shared with its scrobble; nothing held but the scrobble', async () => {
+  const user = await p.createUser('unmapped');
+  const event = (name: string, at: number) =>
+    buildPlexPayload({
+      event: name,
+      Metadata: {
+        ratingKey: '777001',
+        grandparentRatingKey: '777000',
+        grandparentTitle: 'A Show Nobody Catalogued',
+        title: 'Pilot',
+        guid: 'plex://episode/5d9c0c1e2df347001e3b7777',
+        grandparentGuid: 'plex://show/5d9c086c46115600200a7777',
+        Guid: [],
+        duration: DURATION,
+        viewOffset: at,
+      },
+    });
+  const send = async (payload: unknown) => p.logOf(await p.send(payload, user.secret));
+  const play = await send(event('media.play', 0));
+  expect(play).toMatchObject({ status: 'success', actionTaken: 'progress_updated' });
+  expect(play.conflictId).toEqual(expect.any(Number));
+  const pause = await send(event('media.pause', MINUTE));
+  expect(pause).toMatchObject({ actionTaken: 'progress_updated', conflictId: play.conflictId });
+  const scrobble = await send(event('media.scrobble', 18 * MINUTE));
+  expect(scrobble).toMatchObject({ actionTaken: 'conflict_pending', conflictId: play.conflictId });
+  expect(await p.db.plexConflict.count({ where: { userId: user.id } })).toBe(1);
+  // The session is kept, unmapped (ids null), and reads as stopped after the scrobble.
+  expect(await listPlayback(p.db, { userId: user.id, now: new Date(), graceSeconds: 300 })).toMatchObject([
+    { state: 'stopped', tvshowId: null, episodeId: null, showTitle: 'A Show Nobody Catalogued' },
+  ]);
+});
+
 test('two players of one account are two sessions', async () => {
   const s = await setup();
   await s.send(s.event('media.play', 0));

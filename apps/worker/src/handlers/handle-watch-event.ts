@@ -127,8 +127,11 @@ async function handleMedia<M, Q extends CandidateQuery, S extends { confidence: 
   if (mapping) return mapped(mapping, undefined, null);
   const open = await deps.store.findOpenConflictId(event.userId, subject.key, subject.scope);
   // A progress event is never held: its session is kept, and a conflict is opened only once.
-  if (open !== null)
-    return event.action === 'progress' ? progressUnmapped(deps, event, open) : heldOn(open, ifResolved);
+  if (open !== null) {
+    if (event.action === 'progress') return progressUnmapped(deps, event, open);
+    await scrobbleSession(deps, event, config);
+    return heldOn(open, ifResolved);
+  }
 
   const resolution = await resolveMedia(
     deps,
@@ -140,6 +143,8 @@ async function handleMedia<M, Q extends CandidateQuery, S extends { confidence: 
   );
   if (resolution.kind === 'conflict') {
     if (event.action === 'progress') return progressUnmapped(deps, event, resolution.conflictId);
+    // A held scrobble ends its session now and claims its play there; its replay finds the claim.
+    await scrobbleSession(deps, event, config);
     return conflictOutcome(resolution, kind.conflictLabel(subject), ifResolved);
   }
   return mapped(resolution.mapping, resolution.conflictId, null);
