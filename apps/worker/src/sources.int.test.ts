@@ -91,6 +91,7 @@ type Driver = {
   send(secret: string, payload: unknown): Promise<Answer>;
   episodePlay(e: EpisodeSpec, account?: string): unknown;
   episodeMark(e: EpisodeSpec): unknown;
+  episodeUnmark(e: EpisodeSpec): unknown;
   episodeProgress(e: EpisodeSpec, positionMin: number): unknown;
   moviePlay(m: MovieSpec): unknown;
   movieRating(m: MovieSpec, rating: number): unknown;
@@ -192,6 +193,13 @@ const DRIVERS: Driver[] = [
         PlayedToCompletion: '',
         LastPlayedDate: new Date().toISOString(),
       }),
+    episodeUnmark: (e) =>
+      jfEpisode(e, {
+        NotificationType: 'UserDataSaved',
+        SaveReason: 'TogglePlayed',
+        Played: false,
+        PlayedToCompletion: undefined,
+      }),
     episodeProgress: (e, min) =>
       jfEpisode(e, {
         NotificationType: 'PlaybackProgress',
@@ -217,6 +225,7 @@ const DRIVERS: Driver[] = [
     send: postEmby,
     episodePlay: (e, account = 'admin') => embyEpisode(e, { User: { Name: account, Id: `id-${account}` } }),
     episodeMark: (e) => embyEpisode(e, { Event: 'item.markplayed', PlaybackInfo: undefined }),
+    episodeUnmark: (e) => embyEpisode(e, { Event: 'item.markunplayed', PlaybackInfo: undefined }),
     episodeProgress: (e, min) =>
       embyEpisode(
         e,
@@ -314,6 +323,18 @@ describe.each(DRIVERS)('$source', (d) => {
     const log = await logOf(await d.send(user.secret, d.episodeMark(spec(title, seriesKey()))));
     expect(log).toMatchObject({ status: 'success', actionTaken: 'episode_marked' });
     expect(await p.db.episodeWatch.count({ where: { userId: user.id, source: d.watchSource } })).toBe(1);
+  });
+
+  test('an unmark on the server is reported and keeps the watch', async () => {
+    const user = await newUser();
+    const title = `Ember Reach ${d.source}`;
+    await fixtureShow(title);
+    const e = spec(title, seriesKey());
+    expect((await logOf(await d.send(user.secret, d.episodeMark(e)))).actionTaken).toBe('episode_marked');
+    const log = await logOf(await d.send(user.secret, d.episodeUnmark(e)));
+    expect(log).toMatchObject({ source: d.source, status: 'success', actionTaken: 'unmark_reported' });
+    expect(log.errorMessage).toMatch(/marked unwatched on (Jellyfin|Emby); plexhook keeps its watches/);
+    expect(await p.db.episodeWatch.count({ where: { userId: user.id } })).toBe(1);
   });
 
   test('progress is a playback state, never a watch', async () => {

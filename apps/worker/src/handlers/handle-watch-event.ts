@@ -21,6 +21,7 @@ import { ignored, type Outcome } from './outcome';
 import { progressMapped, progressUnmapped, scrobbleSession } from './playback';
 import { handleRating } from './ratings';
 import { resolveMedia } from './resolve';
+import { unmarkOutcome } from './unmark';
 
 /** What the event's context is read by (the processor reads it once, before handling). */
 export function contextKeys(jobId: string, event: WatchEvent): ContextKeys {
@@ -60,7 +61,11 @@ export async function handleWatchEvent(
   if (!config) return ignored('ignored_disabled', 'user has no Plex configuration');
 
   const classified = classifyWatchEvent(event, config);
-  if (classified.kind === 'ignore') return ignored(classified.action, classified.reason);
+  if (classified.kind === 'ignore') {
+    // A Jellyfin/Emby unmark is not a scrobble, but it is reported (never deletes a watch).
+    const unmark = classified.action === 'ignored_event' ? unmarkOutcome(event, config) : null;
+    return unmark ?? ignored(classified.action, classified.reason);
+  }
   if (classified.action === 'rating') return handleRating(deps, event);
   const media = event.media as EpisodeMedia | MovieMedia;
 
@@ -86,7 +91,9 @@ export async function handleWatchEvent(
     ? handleMedia(deps, event, SHOW, media, config, context)
     : handleMedia(deps, event, MOVIE, media, config, context));
   // One play reported by two of the household's servers: only when the user asked for it.
-  return config.dedupeAcrossSources ? claimAcrossSources(deps, opts.jobId, event, outcome) : outcome;
+  return config.dedupeAcrossSources && !historyOrigin(event)
+    ? claimAcrossSources(deps, opts.jobId, event, outcome)
+    : outcome;
 }
 
 /** One media path: mapping or conflict for the subject, then the mark step. */
