@@ -20,6 +20,7 @@ import { createRedis, createWebhookQueue, type WebhookQueue } from '@plexhook/qu
 import { Presets, SingleBar } from 'cli-progress';
 import pino from 'pino';
 import { z } from 'zod';
+import { historyImportCommand, plexCatalogCommand } from './cli-history';
 import { type CliConfig, loadCliConfig } from './config';
 import { type ArrProgress, importFromArr } from './services/arr-import';
 import { runCatalogImport } from './services/catalog-import';
@@ -37,6 +38,10 @@ const USAGE = `usage: npm run cli -- COMMAND [options]
   catalog:import FILE                 import a catalogue JSON file (idempotent)
   catalog:import --from-sonarr URL --api-key KEY   every series and episode of a Sonarr (v3 API)
   catalog:import --from-radarr URL --api-key KEY   every movie of a Radarr (v3 API)
+  catalog:import --from-plex --user ID             every show, episode and movie of the user's Plex libraries
+  history:import --user ID [--since DATE] [--account NAME|ID]
+                                      the user's Plex play history into watches (run by the worker;
+                                      resumable: Ctrl-C stops at a page, run again to go on)
   demo:seed                           import the demo catalogue, create the "demo" user if missing
   conflicts:list [--all]              open conflicts (--all: resolved ones too)
   conflicts:resolve ID --select TVSHOW_ID          (a show conflict)
@@ -183,14 +188,33 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
           'from-sonarr': { type: 'string' },
           'from-radarr': { type: 'string' },
           'api-key': { type: 'string' },
+          'from-plex': { type: 'boolean' },
+          user: { type: 'string' },
         },
         1,
       );
+      if (values['from-plex']) {
+        if (positionals[0] || values['from-sonarr'] || values['from-radarr'])
+          throw new UsageError(
+            'catalog:import takes one source: a FILE, --from-sonarr, --from-radarr or --from-plex',
+          );
+        const userId = positiveInt(str(values.user), '--user');
+        const result = await plexCatalogCommand(r.db, userId, print);
+        print(formatReport(result));
+        if (result.skipped.length > 0) {
+          print(`  skipped   ${result.skipped.length}:`);
+          for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
+          if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
+        }
+        return;
+      }
       const file = positionals[0];
       const sonarr = str(values['from-sonarr']);
       const radarr = str(values['from-radarr']);
       if ([file, sonarr, radarr].filter(Boolean).length !== 1)
-        throw new UsageError('catalog:import needs a FILE, or --from-sonarr URL, or --from-radarr URL');
+        throw new UsageError(
+          'catalog:import needs a FILE, or --from-sonarr URL, or --from-radarr URL, or --from-plex --user ID',
+        );
       if (file) {
         print(formatReport(await runCatalogImport(r.db, await readJsonFile(file))));
         return;
@@ -209,6 +233,30 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
         for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
         if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
       }
+      return;
+    }
+    case 'history:import': {
+      const { values } = parse(args, {
+        user: { type: 'string' },
+        since: { type: 'string' },
+        account: { type: 'string' },
+      });
+      const userId = positiveInt(str(values.user), '--user');
+      const sinceText = str(values.since);
+      const since = sinceText === undefined ? undefined : Date.parse(sinceText);
+      if (since !== undefined && (Number.isNaN(since) || since < 0))
+        throw new UsageError(
+          '--since must be a date (YYYY-MM-DD, or an ISO-8601 time; UTC unless it says otherwise)',
+        );
+      await historyImportCommand({
+        db: r.db,
+        config: r.config,
+        logger: r.logger,
+        userId,
+        since: since === undefined ? undefined : new Date(since).toISOString(),
+        account: str(values.account),
+        print,
+      });
       return;
     }
     case 'demo:seed': {
