@@ -1,6 +1,13 @@
 import { createTestDb, type TestDb } from '../../../../test/helpers/db';
 import { seedShow } from '../../../../test/helpers/factories';
-import { type ContextKeys, createEventContextReader, type EventContext } from './event-context';
+import { Prisma } from '../generated/client';
+import {
+  type ContextKeys,
+  contextBatchSql,
+  contextSql,
+  createEventContextReader,
+  type EventContext,
+} from './event-context';
 import { createUserWithSecret } from './users';
 
 let t: TestDb;
@@ -125,3 +132,67 @@ test('batched context reads give each event exactly what it reads alone', async 
   expect(byName['a plex key under a jellyfin server']).toMatchObject({ mapping: null, episodeId: null });
   expect(byName['a plex movie key under a jellyfin server']).toMatchObject({ mapping: null });
 });
+
+// The hot path's mapping probes name all four columns of the unique index (user_id, source,
+// server_id, plex_rating_key): the plan probes that index with every one of them in its Index
+// Cond, in the single and the batch form. Planned on tables of a realistic size (on a few rows
+// the planner may probe by user_id alone and filter the rest, which says nothing about a real
+// table).
+let seeded = false;
+/** 20,000 mappings of each kind for alice across three Jellyfin servers, then ANALYZE. */
+async function manyMappings() {
+  if (seeded) return;
+  seeded = true;
+  for (const table of ['plex_show_mappings', 'plex_movie_mappings']) {
+    await t.db.$executeRawUnsafe(`
+      INSERT INTO ${table} (user_id, source, server_id, plex_rating_key, plex_title, match_method,
+                            match_confidence, sync_enabled, updated_at)
+      SELECT ${alice}, 'jellyfin', 'srv-' || (n % 3), 'k' || n, 'x', 'manual', 1, true, now()
+        FROM generate_series(1, 20000) AS n`);
+    await t.db.$executeRawUnsafe(`ANALYZE ${table}`);
+  }
+}
+const SHOW_INDEX = 'plex_show_mappings_user_id_source_server_id_plex_rating_key_key on plex_show_mappings';
+const MOVIE_INDEX = 'plex_movie_mappings_user_id_source_server_id_plex_rating_ke_key on plex_movie_mappings';
+const explain = async (sql: Prisma.Sql) => {
+  const rows = await t.db.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN ${sql}`);
+  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+  if (process.env.SHOW_PLAN) console.log(plan);
+  return plan;
+};
+test.each([
+  [
+    'single, an episode',
+    () => contextSql({ jobId: 'x', userId: alice, ...on('srv-a', episode('jf-series', 1, 2)) }),
+    [SHOW_INDEX],
+  ],
+  [
+    'single, a movie',
+    () => contextSql({ jobId: 'x', userId: alice, ...on('srv-a', movie('700')) }),
+    [MOVIE_INDEX],
+  ],
+  [
+    'batch',
+    () =>
+      contextBatchSql([
+        { jobId: 'x', userId: alice, ...on('srv-a', episode('jf-series', 1, 2)) },
+        { jobId: 'y', userId: alice, ...movie('700') },
+      ]),
+    [SHOW_INDEX, MOVIE_INDEX],
+  ],
+])(
+  '%s: the mapping probe uses the unique index by user, source, server and key',
+  async (_form, sql, indexes) => {
+    await manyMappings();
+    const lines = (await explain(sql())).split('\n');
+    for (const index of indexes) {
+      const at = lines.findIndex((l) => l.includes(`using ${index}`));
+      expect(at).toBeGreaterThanOrEqual(0);
+      const cond = lines[at + 1] ?? '';
+      expect(cond).toContain('Index Cond');
+      for (const column of ['user_id', 'source', 'server_id', 'plex_rating_key']) {
+        expect(cond).toMatch(new RegExp(`\\b${column} =`));
+      }
+    }
+  },
+);

@@ -127,7 +127,7 @@ const COLUMNS = Prisma.sql`
     e.id AS episode_id,
     mm.id AS movie_mapping_id, mm.movie_id, mm.sync_enabled AS movie_sync_enabled`;
 
-function contextSql(k: ContextKeys): Prisma.Sql {
+export function contextSql(k: ContextKeys): Prisma.Sql {
   return Prisma.sql`
     SELECT ${COLUMNS}
       FROM (SELECT 1) AS one
@@ -151,7 +151,7 @@ function contextSql(k: ContextKeys): Prisma.Sql {
  * A read alone uses contextSql, not a batch of one: much cheaper for PostgreSQL (see insertLogSql
  * in log-writes.ts for the measurement).
  */
-function contextBatchSql(keys: ContextKeys[]): Prisma.Sql {
+export function contextBatchSql(keys: ContextKeys[]): Prisma.Sql {
   return Prisma.sql`
     SELECT i.ord, ${COLUMNS}
       FROM unnest(${keys.map((k) => k.jobId)}::text[], ${keys.map((k) => k.userId)}::int[],
