@@ -186,3 +186,27 @@ test('Jellyfin: iCarly S01E01 -> conflict -> resolved to 2021 over the API -> re
   expect(html).toMatch(/<td>Jellyfin<\/td>/);
   expect(html).toMatch(/Jellyfin key <code>7e1c0a2b3d4e4f5a8b9c0d1e2f3a4b5c<\/code> on server/);
 });
+
+test('a failed Jellyfin row is retried as a Jellyfin job', async () => {
+  p.worker ?? p.startWorker();
+  const user = await p.createUser('jf-retry');
+  // A body the adapter reads but cannot place (no series): logged failed, never a 4xx.
+  const body = { ...icarlyStop(1, 'iStart Over'), SeriesId: undefined, SeriesName: undefined };
+  const res = await fetch(`${p.ingest.url}/api/jellyfin/webhook?secret=${user.secret}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'text/plain' },
+  });
+  expect(res.status).toBe(200);
+  const failed = await p.logOf(((await res.json()) as { id: string }).id);
+  expect(failed).toMatchObject({ source: 'jellyfin', status: 'failed' });
+
+  const retried = await api('POST', `/api/webhook-logs/${failed.id}/retry`);
+  expect(retried.status).toBe(200);
+  const job = await p.q.queue.getJob(`retry-${failed.id}`);
+  expect(job?.data.source).toBe('jellyfin');
+  // The retry is read by the Jellyfin adapter again (and fails the same way, as a Jellyfin row).
+  const again = await p.logOf(`retry-${failed.id}`);
+  expect(again).toMatchObject({ source: 'jellyfin', status: 'failed' });
+  expect(again.errorMessage).toMatch(/SeriesId\/SeriesName/);
+});
