@@ -166,6 +166,53 @@ describe('ingest while Redis is unreachable', () => {
     for (const id of accepted) expect((await q.queue.getJob(id))?.data.payload.event).toBe('media.scrobble');
     expect(await spool.drain((e) => enqueueWebhook(q.queue, e.jobId, e.job))).toBe(0);
   });
+
+  test('Jellyfin and Emby webhooks are spooled with their source and drained as such', async () => {
+    const own = new Spool(dir, 1_000_000);
+    await own.init();
+    const app = createIngestApp({
+      config: IngestConfigSchema.parse({ ENQUEUE_TIMEOUT_MS: '100' }),
+      pool: t.pool,
+      redis: deadRedis,
+      queue: deadQueue,
+      logger,
+      metrics: createIngestMetrics(),
+      lookupSecret: createSecretLookup(t.pool, 30_000),
+      spool: own,
+    });
+    const ingest = await listen(app);
+    try {
+      const jf = await fetch(`${ingest.url}/api/jellyfin/webhook?secret=${secret}`, {
+        method: 'POST',
+        body: JSON.stringify({ NotificationType: 'PlaybackStop', ItemType: 'Movie', ItemId: 'abc' }),
+        headers: { 'content-type': 'text/plain' },
+      });
+      const form = new FormData();
+      form.set('data', JSON.stringify({ Event: 'playback.stop', Item: { Type: 'Movie', Id: '1' } }));
+      const emby = await fetch(`${ingest.url}/api/emby/webhook?secret=${secret}`, {
+        method: 'POST',
+        body: form,
+      });
+      const ids: Record<string, string> = {};
+      for (const [source, res] of [
+        ['jellyfin', jf],
+        ['emby', emby],
+      ] as const) {
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { id: string; spooled?: boolean };
+        expect(body.spooled).toBe(true);
+        ids[source] = body.id;
+      }
+      expect(await own.drain((e) => enqueueWebhook(q.queue, e.jobId, e.job))).toBe(2);
+      expect((await q.queue.getJob(ids.jellyfin!))?.data).toMatchObject({ source: 'jellyfin' });
+      expect((await q.queue.getJob(ids.emby!))?.data).toMatchObject({
+        source: 'emby',
+        payload: { Event: 'playback.stop' },
+      });
+    } finally {
+      await ingest.close();
+    }
+  });
 });
 
 describe('hostile input', () => {
