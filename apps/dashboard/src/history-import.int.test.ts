@@ -6,7 +6,7 @@
 import { createWorkerStore } from '@plexhook/db';
 import { createHistoryWorker, type HistoryWorker } from '@plexhook/worker';
 import pino from 'pino';
-import { listenDashboard, runCli } from '../../../test/helpers/dashboard';
+import { listenDashboard, runCli, webLogin } from '../../../test/helpers/dashboard';
 import { addShow, type FakePlex, historyRow, startFakePlex } from '../../../test/helpers/fake-plex-server';
 import type { Listening } from '../../../test/helpers/http';
 import { type Pipeline, startPipeline } from '../../../test/helpers/pipeline';
@@ -218,4 +218,59 @@ test('history:import --account: an unknown account is one line and exit 1; a bad
   const refused = await runCli(['history:import', '--user', String(noServer.id)], env());
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/has no Plex server/);
+});
+
+test('dashboard: per user last sync, rows imported and errors over the API and on the page; "sync now" from both', async () => {
+  startWorkers();
+  const user = await p.createUser('syncnow');
+  await p.db.plexConfig.update({
+    where: { userId: user.id },
+    data: { plexServerUrl: plex.url, plexToken: plex.token },
+  });
+  const lib = plex.library;
+  const show = addShow(lib, {
+    ratingKey: 77_000,
+    title: 'Sync Now Show',
+    guids: ['tmdb://7700001'],
+    seasons: [{ index: 1, episodes: [{ index: 1, title: 'First' }] }],
+  });
+  lib.history.push(
+    historyRow(show.episodes[0]!, { viewedAt: Date.UTC(2024, 5, 1) / 1000, historyId: 770_001 }),
+  );
+
+  const queued = await api('POST', `/api/users/${user.id}/history-sync`);
+  expect(queued.status).toBe(202);
+  expect(queued.body).toMatchObject({ status: 'queued' });
+  const state = await waitFor(async () => {
+    const s = await p.db.plexSyncState.findUnique({ where: { userId: user.id } });
+    return s?.lastSuccessAt ? s : null;
+  }, 60_000);
+  expect(state.rowsImported).toBeGreaterThanOrEqual(1);
+  const listed = await api('GET', '/api/history-sync');
+  expect(listed.status).toBe(200);
+  const mine = (listed.body.items as { userId: number }[]).find((i) => i.userId === user.id);
+  expect(mine).toMatchObject({ configured: true, enabled: true, intervalMinutes: 15, lastError: null });
+  expect(JSON.stringify(listed.body)).not.toContain(plex.token);
+
+  const noServer = await p.createUser('syncnow-none');
+  expect((await api('POST', `/api/users/${noServer.id}/history-sync`)).status).toBe(409);
+  expect((await api('POST', '/api/users/999999/history-sync')).status).toBe(404);
+  expect((await api('POST', '/api/users/abc/history-sync')).status).toBe(400);
+
+  // A revoked token shows as the user's last error on the page.
+  plex.faults = [{ path: /^\/accounts$/, answer: { kind: 'status', status: 401 } }];
+  const web = await webLogin(dashboard.url, TOKEN);
+  const posted = await web.post(`/users/${user.id}/history-sync`, {});
+  expect(posted.status).toBe(303);
+  expect(posted.headers.get('location')).toBe('/#history');
+  await waitFor(async () => {
+    const s = await p.db.plexSyncState.findUnique({ where: { userId: user.id } });
+    return s?.lastError ? s : null;
+  }, 60_000);
+  plex.faults = [];
+  const page = await (await web.get('/')).text();
+  expect(page).toContain('Plex history');
+  expect(page).toContain(`action="/users/${user.id}/history-sync"`);
+  expect(page).toMatch(/refused the token \(HTTP 401\)/);
+  expect(page).not.toContain(plex.token);
 });

@@ -35,6 +35,7 @@ import {
   updatePlexConfig,
 } from '../services/users';
 import { int4Param, parseInput } from '../validation';
+import { historyRoutes } from './history';
 import { type ApiOperation, ErrorSchema, operation, serveOpenApi } from './openapi';
 import { playbackRoutes } from './playback';
 
@@ -402,6 +403,7 @@ export function createApiRouter(deps: ApiDeps): { router: Router; operations: Ap
 
   const grace = deps.config.PLAYBACK_STALE_GRACE_SECONDS ?? DEFAULT_STALE_GRACE_SECONDS;
   playbackRoutes(route, { ...deps, graceSeconds: grace });
+  historyRoutes(route, deps);
 
   // Described like every other route, so the document lists itself.
   route(

@@ -15,11 +15,13 @@ import {
 } from '@plexhook/core';
 import { type Db, findHistoryUser, type ImportCounts, type ImportReport } from '@plexhook/db';
 import {
+  createHistoryQueue,
   HISTORY_JOB,
   type HistoryQueue,
   type HistorySyncJobInput,
   type HistorySyncProgress,
   type HistorySyncResult,
+  type WebhookQueue,
 } from '@plexhook/queue';
 import { runCatalogImport } from './catalog-import';
 
@@ -251,4 +253,25 @@ export async function followHistoryRun(
     if (opts.stopped?.()) return { state: 'failed', reason: 'stopped' };
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
+}
+
+const historyQueues = new WeakMap<WebhookQueue, HistoryQueue>();
+
+/**
+ * The history sync queue next to the dashboard's webhook queue: the same Redis connection and
+ * prefix, made once per webhook queue (the page's and the API's "sync now").
+ */
+export function historyQueueOf(queue: WebhookQueue): HistoryQueue {
+  let found = historyQueues.get(queue);
+  if (!found) {
+    found = createHistoryQueue(queue.opts.connection, queue.opts.prefix ?? 'bull');
+    found.on('error', () => undefined);
+    historyQueues.set(queue, found);
+  }
+  return found;
+}
+
+/** "Sync now": a sync run for the user (history from the cursor, then the mark scan). */
+export async function syncNow(db: Db, queue: WebhookQueue, userId: number): Promise<{ jobId: string }> {
+  return enqueueHistoryRun(db, historyQueueOf(queue), { userId, mode: 'sync' });
 }

@@ -28,9 +28,11 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { type AuthFailures, tokenMatches } from '../auth';
 import { DEFAULT_STALE_GRACE_SECONDS, playbackPanels } from '../services/playback';
+import { syncNow } from '../services/plex-import';
 import { type ResolveResult, resolveConflict } from '../services/resolve-conflict';
 import { retryJobId, retryWebhookLog } from '../services/retry-webhook';
 import { int4Param, parseInput } from '../validation';
+import { historyPanel } from './history-view';
 import { getHourlyWebhookCounts } from './hourly-stats';
 import type { SafeHtml } from './html';
 import { playbackJsonOf } from './playback-view';
@@ -230,7 +232,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.get('/', requireSession, async (req: SessionRequest, res: Response) => {
     const query = PageQuery.safeParse(req.query);
     const logStatus = query.success ? query.data.status : undefined;
-    const [conflicts, logs, stats, hourly, mappings, queue, panels, ratings] = await Promise.all([
+    const [conflicts, logs, stats, hourly, mappings, queue, panels, ratings, history] = await Promise.all([
       listConflicts(deps.db, { resolved: false, limit: PAGE_ROWS }),
       listWebhookLogs(deps.db, { status: logStatus, limit: PAGE_ROWS }),
       getWebhookStats(deps.db),
@@ -242,6 +244,7 @@ export function createWebRouter(deps: WebDeps): Router {
       ),
       playbackPanels(deps.db, grace),
       listRatings(deps.db, { limit: PAGE_ROWS }),
+      historyPanel(deps.db),
     ]);
     const userIds = new Set<number>();
     for (const c of conflicts) userIds.add(c.userId);
@@ -270,6 +273,7 @@ export function createWebRouter(deps: WebDeps): Router {
         mappings,
         userNames,
         playback: { panels, ratings },
+        history,
         retries: new Map(
           failedIds.flatMap((id) => {
             const retry = retried.get(retryJobId(id));
@@ -326,6 +330,20 @@ export function createWebRouter(deps: WebDeps): Router {
       sessions.setFlash(req, res, { kind: 'error', text: 'That mapping no longer exists' });
     }
     res.redirect(303, '/#mappings');
+  });
+
+  // Sync now (issue 15): a history sync run for the user, as POST /api/users/:id/history-sync.
+  router.post('/users/:id/history-sync', ...post, async (req: Request, res: Response) => {
+    try {
+      const { id } = parseInput(IdParam, req.params);
+      const { jobId } = await syncNow(deps.db, deps.queue, id);
+      sessions.setFlash(req, res, { kind: 'ok', text: `History sync of user ${id} queued (job ${jobId})` });
+    } catch (err) {
+      const httpErr = toHttpError(err);
+      if (httpErr.status >= 500 && httpErr.status !== 503) throw err;
+      sessions.setFlash(req, res, { kind: 'error', text: `Not synced: ${httpErr.message}` });
+    }
+    res.redirect(303, '/#history');
   });
 
   // A failed webhook back on the queue (issue 14 item 3): the same service as the API's retry.

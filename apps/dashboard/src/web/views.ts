@@ -7,6 +7,7 @@ import type {
   WebhookStatus,
 } from '@plexhook/db';
 import { CHART_STATUSES, hourlyChart } from './chart';
+import { type HistoryPanel, historySection } from './history-view';
 import type { HourlyBucket } from './hourly-stats';
 import { html, type SafeHtml } from './html';
 import { type PlaybackPanels, playbackSection } from './playback-view';
@@ -31,6 +32,8 @@ export type Candidate = {
 export type QueueCounts = { waiting: number; active: number; failed: number; delayed: number } | null;
 
 export type DashboardView = {
+  /** Plex history sync per user and the unmarks reported (issue 15). */
+  history?: HistoryPanel;
   csrf: string;
   flash: Flash | null;
   now: Date;
@@ -89,6 +92,7 @@ function layout(title: string, body: SafeHtml, options: { csrf?: string } = {}):
     <a href="#activity">Activity</a>
     <a href="#logs">Webhooks</a>
     <a href="#mappings">Mappings</a>
+    <a href="#history">History</a>
     <a href="${BULL_BOARD_LINK}">Bull Board</a>
     <form method="post" action="/logout" class="inline">
       <input type="hidden" name="csrf" value="${options.csrf}">
@@ -334,6 +338,7 @@ ${conflictsSection(v)}
 ${activitySection(v)}
 ${logsSection(v)}
 ${mappingsSection(v)}
+${v.history ? historySection(v.history, v.csrf, v.userNames) : ''}
 <footer class="muted">Rendered ${when(v.now)} UTC · <a href="${BULL_BOARD_LINK}">Bull Board</a> (basic auth: any user name, the admin token as password)</footer>`,
     { csrf: v.csrf },
   );
