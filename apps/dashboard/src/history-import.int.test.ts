@@ -274,3 +274,18 @@ test('dashboard: per user last sync, rows imported and errors over the API and o
   expect(page).toMatch(/refused the token \(HTTP 401\)/);
   expect(page).not.toContain(plex.token);
 });
+
+test('plex-config: historySyncEnabled and historySyncIntervalMinutes (1 to 10080 minutes)', async () => {
+  const user = await p.createUser('sync-settings');
+  const set = await api('PATCH', `/api/users/${user.id}/plex-config`, {
+    historySyncEnabled: false,
+    historySyncIntervalMinutes: 60,
+  });
+  expect(set.status).toBe(200);
+  expect(set.body).toMatchObject({ historySyncEnabled: false, historySyncIntervalMinutes: 60 });
+  for (const bad of [0, 1.5, 10_081, '15']) {
+    const res = await api('PATCH', `/api/users/${user.id}/plex-config`, { historySyncIntervalMinutes: bad });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/historySyncIntervalMinutes/);
+  }
+});

@@ -39,6 +39,9 @@ export const PlexConfigPatchSchema = z
     matchThreshold: z.number().min(0).max(1),
     plexServerUrl: z.url({ protocol: /^https?$/ }).nullable(),
     plexToken: z.string().min(1).max(500).nullable(),
+    /** Continuous history sync from plexServerUrl (issue 15), and how often (minutes). */
+    historySyncEnabled: z.boolean(),
+    historySyncIntervalMinutes: z.number().int().min(1).max(10_080),
     ...PlaybackSettingsSchema.shape,
     ...MediaServerSettingsSchema.shape,
   })
@@ -98,6 +101,8 @@ export function publicPlexConfig(
     embyApiKey: string | null;
     embyUsernames: string[];
     dedupeAcrossSources: boolean;
+    historySyncEnabled: boolean;
+    historySyncIntervalMinutes: number;
     updatedAt: Date;
   } & PlaybackSettings,
 ) {
@@ -118,6 +123,8 @@ export function publicPlexConfig(
     embyApiKeySet: rest.embyApiKey !== null,
     embyUsernames: rest.embyUsernames,
     dedupeAcrossSources: rest.dedupeAcrossSources,
+    historySyncEnabled: rest.historySyncEnabled,
+    historySyncIntervalMinutes: rest.historySyncIntervalMinutes,
     ...publicPlaybackSettings(rest),
     updatedAt: rest.updatedAt,
   };
