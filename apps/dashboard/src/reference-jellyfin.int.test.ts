@@ -210,3 +210,47 @@ test('a failed Jellyfin row is retried as a Jellyfin job', async () => {
   expect(again).toMatchObject({ source: 'jellyfin', status: 'failed' });
   expect(again.errorMessage).toMatch(/SeriesId\/SeriesName/);
 });
+
+test('settings: Jellyfin and Emby servers, keys shown only as set, allow-lists, dedupe; three URLs', async () => {
+  const created = await api('POST', '/api/users', { name: 'settings' });
+  expect(created.status).toBe(201);
+  const urls = created.body.webhookUrls as Record<string, string>;
+  expect(Object.keys(urls).sort()).toEqual(['emby', 'jellyfin', 'plex']);
+  expect(new URL(urls.jellyfin!).pathname).toBe('/api/jellyfin/webhook');
+  expect(new URL(urls.emby!).searchParams.get('secret')).toBe(new URL(urls.plex!).searchParams.get('secret'));
+  const id = (created.body.user as { id: number }).id;
+
+  const patch = await api('PATCH', `/api/users/${id}/plex-config`, {
+    jellyfinServerUrl: 'http://jellyfin.lan:8096',
+    jellyfinApiKey: 'jf-secret-api-key',
+    jellyfinUsernames: ['alice'],
+    embyServerUrl: 'https://emby.example.net/emby',
+    embyApiKey: 'emby-secret-api-key',
+    embyUsernames: [],
+    dedupeAcrossSources: true,
+  });
+  expect(patch.status).toBe(200);
+  expect(patch.body).toMatchObject({
+    jellyfinServerUrl: 'http://jellyfin.lan:8096',
+    jellyfinApiKeySet: true,
+    jellyfinUsernames: ['alice'],
+    embyServerUrl: 'https://emby.example.net/emby',
+    embyApiKeySet: true,
+    embyUsernames: [],
+    dedupeAcrossSources: true,
+  });
+  expect(JSON.stringify(patch.body)).not.toMatch(/secret-api-key/);
+  const cleared = await api('PATCH', `/api/users/${id}/plex-config`, { embyApiKey: null });
+  expect(cleared.body).toMatchObject({ embyApiKeySet: false, jellyfinApiKeySet: true });
+
+  for (const bad of [
+    { jellyfinServerUrl: 'ftp://jellyfin.lan' },
+    { embyUsernames: 'alice' },
+    { dedupeAcrossSources: 'yes' },
+    { jellyfinApiKey: '' },
+  ]) {
+    const res = await api('PATCH', `/api/users/${id}/plex-config`, bad);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(new RegExp(Object.keys(bad)[0]!));
+  }
+});

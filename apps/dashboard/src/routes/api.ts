@@ -350,7 +350,12 @@ export function createApiRouter(deps: ApiDeps): { router: Router; operations: Ap
       summary: "Change a user's settings",
       params: IdParam,
       body: PlexConfigPatchSchema,
-      responses: { ...ok('The settings (the Plex token is never shown)'), ...notFoundDoc('user') },
+      responses: {
+        ...ok(
+          'The settings (the Plex token and the Jellyfin and Emby API keys are never shown: only whether they are set)',
+        ),
+        ...notFoundDoc('user'),
+      },
     },
     async (req, res) => {
       res.json(await updatePlexConfig(deps.db, id(req.params), req.body));
