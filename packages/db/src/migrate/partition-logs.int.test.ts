@@ -128,6 +128,15 @@ test('rows written before the migration are there after it, partitioned by month
     [now],
   );
   expect(again.rowCount).toBe(0);
+  // A lookup by job_id alone (an earlier run's row, the context read's probe) is still served by
+  // an index: (job_id, received_at)'s leading column, in every partition.
+  await c.query('SET enable_seqscan = off');
+  const plan = (await c.query(`EXPLAIN SELECT id FROM plex_webhook_logs WHERE job_id = 'job-b'`)).rows
+    .map((r) => r['QUERY PLAN'] as string)
+    .join('\n');
+  await c.query('RESET enable_seqscan');
+  expect(plan).not.toMatch(/Seq Scan/);
+  for (const p of names) expect(plan).toContain(`${p}_job_id_received_at_idx`);
   // A row far outside every month lands in the DEFAULT partition instead of failing.
   const far = await c.query(
     `INSERT INTO plex_webhook_logs (job_id, status, received_at) VALUES ('job-e', 'ignored', '2001-01-01')
