@@ -17,9 +17,17 @@ export const SOURCE_NAMES: Record<WatchSource, string> = {
   emby: 'Emby',
 };
 
+const dashlessGuid = (entry: string) => {
+  const trimmed = entry.trim();
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(trimmed)
+    ? trimmed.replace(/-/g, '').toLowerCase()
+    : entry;
+};
+
 /** The allow-list of the source the event came from. */
 export function accountAllowList(source: WatchSource, lists: SourceAccountLists): string[] {
-  if (source === 'jellyfin') return lists.jellyfinUsernames ?? [];
+  // Jellyfin user ids arrive dashless (jellyfinKey); one pasted from the dashboard has dashes.
+  if (source === 'jellyfin') return (lists.jellyfinUsernames ?? []).map(dashlessGuid);
   if (source === 'emby') return lists.embyUsernames ?? [];
   return lists.plexUsernames;
 }
