@@ -315,7 +315,6 @@ async function enqueueUnlogged(
 async function waitLogged(deps: HistorySyncDeps, ids: string[]): Promise<void> {
   let pending = ids;
   const deadline = Date.now() + deps.options.logWaitMs;
-  let delay = 20;
   while (pending.length > 0) {
     const logged = await deps.store.loggedJobIds(pending);
     pending = pending.filter((id) => !logged.has(id));
@@ -324,8 +323,9 @@ async function waitLogged(deps: HistorySyncDeps, ids: string[]): Promise<void> {
       throw new RunError(
         `${pending.length} history rows were not logged within ${deps.options.logWaitMs} ms (is a worker processing the webhook queue?); the cursor was kept`,
       );
-    await sleep(delay);
-    delay = Math.min(delay * 2, 100);
+    // Each check probes the log's job_id index once per pending row (and partition): check
+    // rarely while many are pending, often near the end of the page.
+    await sleep(Math.min(1_000, 20 + pending.length * 2));
   }
 }
 

@@ -16,7 +16,11 @@ export function reconcileRole(event: WatchEvent, config: UserConfig | null): Rec
   const origin = historyOrigin(event);
   if (origin)
     return origin.kind === 'play' && origin.key ? { role: 'history', key: origin.key } : { role: 'mark' };
-  return config?.plexServerUrl && config.plexToken ? { role: 'webhook' } : undefined;
+  // Plex's own webhooks only: a Jellyfin or Emby play of the same episode is another server's
+  // report (dedupe_across_sources decides about those).
+  return event.source === 'plex' && config?.plexServerUrl && config.plexToken
+    ? { role: 'webhook' }
+    : undefined;
 }
 
 /** The log row (and the watch, unless the play is recorded already) under the reconcile rule. */

@@ -3,7 +3,7 @@
 // last seen per item, and what a run created. Every statement of the history sync is here.
 import type { Db, DbOrTx } from '../client';
 import { Prisma } from '../generated/client';
-import { insertLog, type LoggedResult, type LogWrite } from './log-writes';
+import { insertLog, insertLogSql, type LoggedResult, type LogWrite } from './log-writes';
 
 /**
  * Which side of a play this write is: a webhook scrobble, a history row (with its key), or a
@@ -47,27 +47,26 @@ export async function insertReconciledLog(
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${userId}::int, hashtext(${`${watch.kind}:${watch.itemId}`}))`;
     let duplicateOf: { id: number; message: string; attach: boolean } | null = null;
     if (r.role === 'history') {
-      const [same] = await tx.$queryRaw<{ id: number }[]>`
-        SELECT id FROM ${table} WHERE user_id = ${userId}::int AND plex_history_key = ${r.key}::text`;
-      if (same)
+      // One statement for both questions: this key on a watch already, or a webhook's watch of
+      // the same item near in time that has no key yet.
+      const [found] = await tx.$queryRaw<{ same: number | null; webhook: number | null }[]>`
+        SELECT (SELECT id FROM ${table} WHERE user_id = ${userId}::int AND plex_history_key = ${r.key}::text) AS same,
+               (SELECT id FROM ${table}
+                 WHERE user_id = ${userId}::int AND ${column} = ${watch.itemId}::int
+                   AND plex_history_key IS NULL AND source = 'plex_webhook'::watch_source AND ${within}
+                 ${nearest}) AS webhook`;
+      if (found?.same)
         duplicateOf = {
-          id: same.id,
-          message: `history row ${r.key} is watch #${same.id} already`,
+          id: found.same,
+          message: `history row ${r.key} is watch #${found.same} already`,
           attach: false,
         };
-      else {
-        const [webhook] = await tx.$queryRaw<{ id: number }[]>`
-          SELECT id FROM ${table}
-           WHERE user_id = ${userId}::int AND ${column} = ${watch.itemId}::int
-             AND plex_history_key IS NULL AND source = 'plex_webhook'::watch_source AND ${within}
-           ${nearest}`;
-        if (webhook)
-          duplicateOf = {
-            id: webhook.id,
-            message: `same play as the webhook's watch #${webhook.id}: history key ${r.key} attached to it`,
-            attach: true,
-          };
-      }
+      else if (found?.webhook)
+        duplicateOf = {
+          id: found.webhook,
+          message: `same play as the webhook's watch #${found.webhook}: history key ${r.key} attached to it`,
+          attach: true,
+        };
     } else {
       const [near] = await tx.$queryRaw<{ id: number; source: string }[]>`
         SELECT id, source::text FROM ${table}
@@ -98,16 +97,18 @@ export async function insertReconciledLog(
       return { id, outcome };
     }
     if (r.role === 'webhook') return webhookWrite(tx, write);
+    // A new play: the log row and its watch (with its source and key) in one statement.
     const { watch: _, ...logged } = write.outcome;
-    const id = await insertLog(tx, { ...write, outcome: logged });
-    if (id === null) return null;
     const source = r.role === 'history' ? 'plex_history' : 'plex_mark';
     const key = r.role === 'history' ? r.key : null;
-    await tx.$executeRaw`
+    const [row] = await tx.$queryRaw<{ id: number }[]>`
+      WITH log AS (${insertLogSql({ ...write, outcome: logged })})
       INSERT INTO ${table} (user_id, ${column}, watched_at, source, webhook_log_id, plex_history_key)
-      VALUES (${userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
-              ${source}::watch_source, ${id}::int, ${key}::text)`;
-    return { id, outcome: write.outcome };
+      SELECT ${userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
+             ${source}::watch_source, id, ${key}::text
+        FROM log
+      RETURNING webhook_log_id AS id`;
+    return row ? { id: row.id, outcome: write.outcome } : null;
   });
 }
 
