@@ -5,11 +5,12 @@
 // 30 days (removeOnFail), and ordered by when each job failed, so a sweep from a cursor finds
 // every job that failed since the last complete sweep. The write is `ON CONFLICT (job_id,
 // received_at) DO NOTHING`: a job that did log its failure, or a second sweep, writes nothing.
-import { parsePlexPayload, plexRawSummary, plexSummary, sanitizeJson } from '@plexhook/core';
+import { parsePlexPayload, plexSummary, sanitizeJson } from '@plexhook/core';
 import type { LogWrite, WorkerStore } from '@plexhook/db';
-import type { RedisClient } from '@plexhook/queue';
+import { JOB_SOURCES, type JobSource, type RedisClient } from '@plexhook/queue';
 import { Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { rawSummary } from './adapters';
 import { jobReceivedAt } from './received-at';
 
 /** Clock skew between workers and jobs failing while a sweep runs: re-read this far back. */
@@ -20,17 +21,29 @@ type Deps = { store: WorkerStore; redis: RedisClient; logger: Logger; queue: Que
 
 /** The failed row of one job, from what Redis kept of it. */
 async function failedWrite(store: WorkerStore, job: Job): Promise<LogWrite> {
-  const data = (job.data ?? {}) as { userId?: unknown; receivedAt?: unknown; payload?: unknown };
+  const data = (job.data ?? {}) as {
+    userId?: unknown;
+    receivedAt?: unknown;
+    payload?: unknown;
+    source?: unknown;
+  };
+  // The row keeps the job's media server, so a retry reads the payload with the same adapter.
+  const source: JobSource = JOB_SOURCES.includes(data.source as JobSource)
+    ? (data.source as JobSource)
+    : 'plex';
+  const logSource = source === 'jellyfin' || source === 'emby' ? source : 'plex';
   const userId = typeof data.userId === 'number' ? data.userId : null;
   // A user deleted since (or a malformed job) is logged without one rather than not at all.
   const userExists = userId !== null && (await store.userExists(userId));
   // Whatever put the job in the queue, its row must be writable: cleaned here.
   const payload = sanitizeJson(data.payload);
-  const parsed = parsePlexPayload(payload);
+  const parsed = source === 'plex' ? parsePlexPayload(payload) : null;
+  const raw = rawSummary(source, payload);
   const reason = job.failedReason || 'unknown reason';
   return {
     jobId: job.id as string,
     userId: userExists ? userId : null,
+    source: logSource,
     // The processor's rule: one job, one (job_id, received_at), so a row it wrote is found.
     receivedAt: jobReceivedAt(job),
     payload,
@@ -39,9 +52,9 @@ async function failedWrite(store: WorkerStore, job: Job): Promise<LogWrite> {
       action: null,
       message: `job failed after ${job.attemptsMade} attempt(s), ${job.stalledCounter} stall(s): ${reason}`,
     },
-    eventType: parsed.ok ? parsed.payload.event : plexRawSummary(payload).eventType,
-    itemKey: parsed.ok ? plexSummary(parsed.payload.Metadata).key : null,
-    itemTitle: parsed.ok ? plexSummary(parsed.payload.Metadata).label : null,
+    eventType: parsed?.ok ? parsed.payload.event : raw.eventType,
+    itemKey: parsed?.ok ? plexSummary(parsed.payload.Metadata).key : parsed ? null : raw.key,
+    itemTitle: parsed?.ok ? plexSummary(parsed.payload.Metadata).label : null,
     durationMs: 0,
   };
 }
