@@ -216,8 +216,13 @@ test('an unknown show opens a no_match conflict; a missing episode is logged, no
 
 describe('every webhook gets its log row', () => {
   test.each([
-    ['media.play', { event: 'media.play' }, 'ignored_event'],
-    ['media.pause', { event: 'media.pause' }, 'ignored_event'],
+    // media.play/pause/resume/stop update playback now (issue 18: playback.int.test.ts).
+    [
+      'media.play of live TV',
+      { event: 'media.play', Metadata: { librarySectionType: 'livetv', live: 1 } },
+      'ignored_event',
+    ],
+    ['a media.* event that is no playback state', { event: 'media.something' }, 'ignored_event'],
     ['library.new', { event: 'library.new' }, 'ignored_event'],
     [
       'admin.database.backup',
