@@ -78,6 +78,7 @@ export type PacedResult = {
   mix?: MixCounts;
   byEvent?: { event: string; n: number; p50Ms: number | null; p99Ms: number | null }[];
   actions?: Record<string, number>;
+  workerCpuMsPerWebhook?: number;
 };
 export type E2eResult = {
   scrobbles: number;
@@ -327,9 +328,16 @@ async function runPaced(ctx: BenchContext, run: Omit<Run, 'bodies' | 'n'>): Prom
     const { stats: cold } = await logStats(ctx);
     await resetRunTables(ctx.bench.name);
     // The realistic mix (issue 18): ~70 % progress, ~20 % scrobbles, the rest rates and others.
-    const mixed = buildMixedBodies(ctx, rate * seconds, 3_000_000);
+    // BENCH_PACED_MIX=scrobbles sends scrobbles only, as before (for a before/after on one box).
+    const scrobblesOnly = process.env.BENCH_PACED_MIX === 'scrobbles';
+    const mixed = scrobblesOnly
+      ? { ...buildBodies(ctx, rate * seconds, 3_000_000), counts: undefined }
+      : buildMixedBodies(ctx, rate * seconds, 3_000_000);
+    // The worker's own CPU per webhook: what the mix costs, whatever else the machine runs.
+    const workerCpu0 = cpuSeconds(workers[0]!.pid);
     const load = await steadyLoad({ url: run.url, rate, seconds }, mixed);
     await waitDrained(run.queue, 60_000);
+    const workerCpuMs = ((cpuSeconds(workers[0]!.pid) - workerCpu0) * 1000) / Math.max(1, load.requests);
     const { stats, actions } = await logStats(ctx);
     const byEvent = await ctx.bench.db.$queryRaw<
       { event: string; n: number; p50: number | null; p99: number | null }[]
@@ -347,9 +355,10 @@ async function runPaced(ctx: BenchContext, run: Omit<Run, 'bodies' | 'n'>): Prom
       maxMs: stats.max,
       ingest: load,
       warmup: { seconds: warmSeconds, p50Ms: cold.p50, p99Ms: cold.p99 },
-      mix: mixed.counts,
+      ...(mixed.counts ? { mix: mixed.counts } : {}),
       byEvent: byEvent.map((e) => ({ event: e.event, n: e.n, p50Ms: e.p50, p99Ms: e.p99 })),
       actions,
+      workerCpuMsPerWebhook: workerCpuMs,
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
@@ -414,7 +423,7 @@ export function printE2e(r: E2eResult): string {
       ),
     ) +
     table(
-      `Paced: a steady ${r.paced.rate} webhooks/s for ${r.paced.seconds} s, one every ${1000 / r.paced.rate} ms (1 worker process, concurrency 16, after a warm-up); the realistic mix${r.paced.mix ? ` (${r.paced.mix.progress} progress, ${r.paced.mix.scrobble} scrobbles, ${r.paced.mix.rate} rates, ${r.paced.mix.other} other)` : ''}`,
+      `Paced: a steady ${r.paced.rate} webhooks/s for ${r.paced.seconds} s, one every ${1000 / r.paced.rate} ms (1 worker process, concurrency 16, after a warm-up); ${r.paced.mix ? `the realistic mix (${r.paced.mix.progress} progress, ${r.paced.mix.scrobble} scrobbles, ${r.paced.mix.rate} rates, ${r.paced.mix.other} other)` : 'scrobbles only'}`,
       [
         'sent',
         'logged',
@@ -423,6 +432,7 @@ export function printE2e(r: E2eResult): string {
         'max ms',
         'ingest p99 ms',
         'warm-up (first seconds after start) p50 / p99 ms',
+        'worker CPU ms/webhook',
       ],
       [
         [
@@ -433,6 +443,7 @@ export function printE2e(r: E2eResult): string {
           r.paced.maxMs,
           r.paced.ingest.p99Ms,
           `${r.paced.warmup.p50Ms?.toFixed(0)} / ${r.paced.warmup.p99Ms?.toFixed(0)} (${r.paced.warmup.seconds} s)`,
+          r.paced.workerCpuMsPerWebhook,
         ],
       ],
     ) +
