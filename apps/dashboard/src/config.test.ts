@@ -12,7 +12,12 @@ test('defaults from ARCHITECTURE.md', () => {
     ADMIN_TOKEN: 'a'.repeat(32),
     ADMIN_TOKEN_GENERATED: false,
     DASHBOARD_AUTH_FAILURES_PER_MINUTE: 10,
+    PLAYBACK_STALE_GRACE_SECONDS: 300,
   });
+  expect(
+    DashboardConfigSchema.parse({ ADMIN_TOKEN: 'a'.repeat(32), PLAYBACK_STALE_GRACE_SECONDS: '60' })
+      .PLAYBACK_STALE_GRACE_SECONDS,
+  ).toBe(60);
   expect(
     DashboardConfigSchema.parse({ ADMIN_TOKEN: 'a'.repeat(32), DASHBOARD_AUTH_FAILURES_PER_MINUTE: '25' })
       .DASHBOARD_AUTH_FAILURES_PER_MINUTE,
