@@ -591,6 +591,17 @@ describe('malformed and foreign payloads get a 4xx with a reason, never a 500', 
       JSON.stringify(fixture('emby/notification-test.json')),
       'application/json',
     );
+    // Emby's multipart with an image part besides `data`: the image is dropped.
+    const form = new FormData();
+    form.set('data', JSON.stringify(fixture('emby/notification-test.json')));
+    form.set('image', new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' }), 'i.jpg');
+    expect((await post('/api/emby/webhook', secret, form)).status).toBe(200);
+    // The plugin's text with a byte-order mark in front (body-parser decodes it away).
+    const bom = await postJellyfin(
+      secret,
+      `\uFEFF${JSON.stringify(fixture('jellyfin/episode-playback-stop.json'))}`,
+    );
+    expect(bom.status).toBe(200);
     expect(b.status).toBe(200);
     expect(await p.logOf(b.body.id!)).toMatchObject({
       source: 'emby',
