@@ -92,6 +92,14 @@ test('user:create and user:rotate-secret', async () => {
   expect(created.code).toBe(0);
   const id = Number(/created user (\d+) "erin"/.exec(created.stdout)?.[1]);
   const oldSecret = urlIn(created.stdout).searchParams.get('secret')!;
+  // All three servers' URLs, one secret (Plex's on the first line, the one scripts read).
+  const urls = [...created.stdout.matchAll(/webhook URL[^:]*: (\S+)/g)].map((m) => new URL(m[1]!));
+  expect(urls.map((u) => u.pathname)).toEqual([
+    '/api/plex/webhook',
+    '/api/jellyfin/webhook',
+    '/api/emby/webhook',
+  ]);
+  expect(new Set(urls.map((u) => u.searchParams.get('secret')))).toEqual(new Set([oldSecret]));
   expect(await t.db.plexConfig.findUniqueOrThrow({ where: { userId: id } })).toMatchObject({
     webhookSecretHash: hashSecret(oldSecret),
   });
