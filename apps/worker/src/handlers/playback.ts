@@ -8,6 +8,9 @@ import type { PlaybackWriteResult, UserConfig } from '@plexhook/db';
 import type { WorkerDeps } from '../deps';
 import type { Outcome } from './outcome';
 
+/** The events that start a viewing (Plex, Jellyfin, Emby): a play counted before is an earlier one's. */
+const VIEWING_STARTS = new Set(['media.play', 'PlaybackStart', 'playback.start']);
+
 const serverIdOf = (event: WatchEvent) => (event.source === 'plex' ? '' : (event.server.id ?? ''));
 
 /** account + player + item: two players of one account are two sessions. */
@@ -60,7 +63,7 @@ export function writeSession(
     account: event.account?.name ?? event.account?.id ?? null,
     eventAt: event.receivedAt,
     countPlay,
-    restart: event.sourceEvent === 'media.play',
+    restart: VIEWING_STARTS.has(event.sourceEvent),
     viewingSeconds: deps.config.DEDUPE_WINDOW_SECONDS,
   });
 }
