@@ -1,7 +1,7 @@
 // Plex history (issue 15): the reconciled log + watch write (one play once, whether it came by
 // webhook, by a history row, or as a manual mark), the sync state per user, the view counts
 // last seen per item, and what a run created. Every statement of the history sync is here.
-import type { Db, DbOrTx } from '../client';
+import { type Db, type DbOrTx, ownPool } from '../client';
 import { Prisma } from '../generated/client';
 import { insertLog, insertLogSql, type LoggedResult, type LogWrite } from './log-writes';
 
@@ -43,18 +43,20 @@ export async function insertReconciledLog(
   const within = Prisma.sql`watched_at BETWEEN ${watch.watchedAt}::timestamptz - make_interval(secs => ${windowSeconds})
                                        AND ${watch.watchedAt}::timestamptz + make_interval(secs => ${windowSeconds})`;
   const nearest = Prisma.sql`ORDER BY abs(extract(epoch FROM watched_at - ${watch.watchedAt}::timestamptz)), id LIMIT 1`;
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${userId}::int, hashtext(${`${watch.kind}:${watch.itemId}`}))`;
+  return inTransaction(db, async (run) => {
+    await run(
+      Prisma.sql`SELECT pg_advisory_xact_lock(${userId}::int, hashtext(${`${watch.kind}:${watch.itemId}`}))`,
+    );
     let duplicateOf: { id: number; message: string; attach: boolean } | null = null;
     if (r.role === 'history') {
       // One statement for both questions: this key on a watch already, or a webhook's watch of
       // the same item near in time that has no key yet.
-      const [found] = await tx.$queryRaw<{ same: number | null; webhook: number | null }[]>`
+      const [found] = await run<{ same: number | null; webhook: number | null }>(Prisma.sql`
         SELECT (SELECT id FROM ${table} WHERE user_id = ${userId}::int AND plex_history_key = ${r.key}::text) AS same,
                (SELECT id FROM ${table}
                  WHERE user_id = ${userId}::int AND ${column} = ${watch.itemId}::int
                    AND plex_history_key IS NULL AND source = 'plex_webhook'::watch_source AND ${within}
-                 ${nearest}) AS webhook`;
+                 ${nearest}) AS webhook`);
       if (found?.same)
         duplicateOf = {
           id: found.same,
@@ -68,11 +70,11 @@ export async function insertReconciledLog(
           attach: true,
         };
     } else {
-      const [near] = await tx.$queryRaw<{ id: number; source: string }[]>`
+      const [near] = await run<{ id: number; source: string }>(Prisma.sql`
         SELECT id, source::text FROM ${table}
          WHERE user_id = ${userId}::int AND ${column} = ${watch.itemId}::int AND ${within}
            AND (${r.role === 'mark'}::boolean OR source = 'plex_history'::watch_source)
-         ${nearest}`;
+         ${nearest}`);
       if (near)
         duplicateOf = {
           id: near.id,
@@ -90,34 +92,62 @@ export async function insertReconciledLog(
         message: duplicateOf.message,
         ...(write.outcome.conflictId !== undefined ? { conflictId: write.outcome.conflictId } : {}),
       };
-      const id = await insertLog(tx, { ...write, outcome });
-      if (id === null) return null;
+      const [logged] = await run<{ id: number }>(insertLogSql({ ...write, outcome }));
+      if (!logged) return null;
+      const { id } = logged;
       if (duplicateOf.attach && r.role === 'history')
-        await tx.$executeRaw`UPDATE ${table} SET plex_history_key = ${r.key}::text WHERE id = ${duplicateOf.id}::int`;
+        await run(
+          Prisma.sql`UPDATE ${table} SET plex_history_key = ${r.key}::text WHERE id = ${duplicateOf.id}::int`,
+        );
       return { id, outcome };
     }
-    if (r.role === 'webhook') return webhookWrite(tx, write);
+    if (r.role === 'webhook') {
+      const [logged] = await run<{ id: number }>(insertLogSql(write));
+      return logged ? { id: logged.id, outcome: write.outcome } : null;
+    }
     // A new play: the log row and its watch (with its source and key) in one statement.
     const { watch: _, ...logged } = write.outcome;
     const source = r.role === 'history' ? 'plex_history' : 'plex_mark';
     const key = r.role === 'history' ? r.key : null;
-    const [row] = await tx.$queryRaw<{ id: number }[]>`
+    const [row] = await run<{ id: number }>(Prisma.sql`
       WITH log AS (${insertLogSql({ ...write, outcome: logged })})
       INSERT INTO ${table} (user_id, ${column}, watched_at, source, webhook_log_id, plex_history_key)
       SELECT ${userId}::int, ${watch.itemId}::int, ${watch.watchedAt}::timestamptz,
              ${source}::watch_source, id, ${key}::text
         FROM log
-      RETURNING webhook_log_id AS id`;
+      RETURNING webhook_log_id AS id`);
     return row ? { id: row.id, outcome: write.outcome } : null;
   });
 }
 
-async function webhookWrite(
-  tx: DbOrTx,
-  write: LogWrite,
-): Promise<{ id: number; outcome: LoggedResult } | null> {
-  const id = await insertLog(tx, write);
-  return id === null ? null : { id, outcome: write.outcome };
+type Run = <T>(sql: Prisma.Sql) => Promise<T[]>;
+
+/**
+ * One transaction whose statements are `run(sql)`: on a connection of the client's own pg pool
+ * (BEGIN … COMMIT, no Prisma engine in between: a history import writes thousands of these), or
+ * through Prisma's interactive transaction for a client not made by createPrismaClient.
+ */
+async function inTransaction<T>(db: Db, body: (run: Run) => Promise<T>): Promise<T> {
+  const pool = ownPool(db);
+  if (!pool) return db.$transaction((tx) => body(<R>(sql: Prisma.Sql) => tx.$queryRaw<R[]>(sql)));
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await body(
+      async <R>(sql: Prisma.Sql) => (await client.query({ text: sql.text, values: sql.values })).rows as R[],
+    );
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A connection that cannot even roll back is not given back to the pool.
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** The user's Plex server and what the sync needs of the config. */
