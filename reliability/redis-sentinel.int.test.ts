@@ -27,7 +27,7 @@ afterAll(async () => {
 test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 lost, 0 doubled', async () => {
   const PHASE = 100 * SCALE;
   const SHOWS = 20;
-  const PHASES = 5;
+  const PHASES = 6;
   const user = await createUserWithSecret(t.db, 'sentinel');
   await seedMappedShows(t.db, user.id, SHOWS, Math.ceil((PHASES * PHASE) / SHOWS));
   const env = {
@@ -57,7 +57,10 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
     }
   };
 
+  const perPhase: number[] = [];
+  const phaseDone = () => perPhase.push(spooled - perPhase.reduce((a, b) => a + b, 0));
   await send(PHASE); // master up
+  phaseDone();
   const first = await set.masterPort();
   // kill -9 of the master while a phase is being sent.
   const during = send(PHASE);
@@ -66,19 +69,59 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
   const second = await set.waitForNewMaster(first);
   const promotedMs = Date.now() - killedAt;
   await during;
+  phaseDone();
   const spooledAfterKill = spooled;
   // The old master comes back (from its AOF) and is made a replica of the new one.
   await set.node(first).up();
   await waitFor(() => set.linkUp(), 30_000);
   await send(PHASE);
+  phaseDone();
   // A planned failover back, while a phase is being sent.
   const during2 = send(PHASE);
   await set.failover();
   const third = await set.waitForNewMaster(second);
   await during2;
+  phaseDone();
   await send(PHASE);
+  phaseDone();
+  // Replication back (the demoted master resynced): steady state again.
+  await waitFor(() => set.linkUp(), 30_000);
+  await send(PHASE);
+  phaseDone();
 
-  await waitFor(async () => (await t.db.plexWebhookLog.count()) >= accepted.length, 120_000);
+  await waitFor(async () => (await t.db.plexWebhookLog.count()) >= accepted.length, 120_000).catch(
+    async (err: Error) => {
+      // Say where the missing ones are before failing: in Redis (which state), or nowhere.
+      const logged = new Set(
+        (await t.db.plexWebhookLog.findMany({ select: { jobId: true } })).map((l) => l.jobId),
+      );
+      const missing = accepted.filter((id) => !logged.has(id));
+      const master = set.node(await set.masterPort()).client();
+      const states = await Promise.all(
+        missing.slice(0, 20).map(async (id) => {
+          const h = await master.hgetall(`sentinel:plex-webhooks:${id}`);
+          return `${id}: ${Object.keys(h).length ? `in Redis (attemptsMade ${h.atm ?? '?'}, finishedOn ${h.finishedOn ?? '-'}, failedReason ${h.failedReason ?? '-'})` : 'not in Redis'}`;
+        }),
+      );
+      const counts = await Promise.all(
+        ['wait', 'active', 'delayed', 'failed', 'completed', 'prioritized'].map(async (k) => {
+          const key = `sentinel:plex-webhooks:${k}`;
+          const type = await master.type(key);
+          const n = type === 'list' ? await master.llen(key) : type === 'zset' ? await master.zcard(key) : 0;
+          return `${k} ${n}`;
+        }),
+      );
+      master.disconnect();
+      if (process.env.SENTINEL_DEBUG_DIR) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(`${process.env.SENTINEL_DEBUG_DIR}/ingest.log`, stack.ingest.output());
+        stack.workers.forEach((w, i) => writeFileSync(`${process.env.SENTINEL_DEBUG_DIR}/worker-${i}.log`, w.output()));
+      }
+      throw new Error(
+        `${err.message}; ${missing.length} accepted webhooks without a row; queue: ${counts.join(', ')}; ${states.join('; ')}; ingest: ${stack.ingest.output().slice(-3000)}`,
+      );
+    },
+  );
   await new Promise((r) => setTimeout(r, 1500)); // a double drain would add rows here
   const r = await tally(t.db, user.id, accepted);
   const extra = (await t.db.plexWebhookLog.count()) - r.logRows;
@@ -88,7 +131,7 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
     sent,
     accepted: accepted.length,
     ...r,
-    notes: `master ${first} -> ${second} (promoted ${Math.round(promotedMs / 100) / 10} s after the kill) -> ${third}; ${spooled} answered from the spool (${spooledAfterKill} by the end of the killed phase), REDIS_WAIT_REPLICAS=${env.REDIS_WAIT_REPLICAS}; ${extra} rows outside the accepted ids`,
+    notes: `master ${first} -> ${second} (promoted ${Math.round(promotedMs / 100) / 10} s after the kill) -> ${third}; ${spooled} answered from the spool (per phase of ${PHASE}: steady, master killed, old master back as replica, SENTINEL FAILOVER, right after it, once replication is back: ${perPhase.join(', ')}), REDIS_WAIT_REPLICAS=${env.REDIS_WAIT_REPLICAS}; ${extra} rows outside the accepted ids`,
   });
   expect(third).toBe(first);
   expect(accepted).toHaveLength(sent);

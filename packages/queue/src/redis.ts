@@ -102,9 +102,12 @@ function connect(config: RedisConfig, roleOptions: RedisOptions, role: RedisRole
       ...(config.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: config.REDIS_SENTINEL_PASSWORD } : {}),
       // rediss:// means TLS everywhere: to the sentinels as well as to the master.
       ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-      // Subscribe to the sentinels' +switch-master: reconnect to a new master at once instead of
-      // when the old one's socket errors.
-      failoverDetector: true,
+      // No `failoverDetector`: in ioredis 5.11 its +switch-master handler disconnects the
+      // connector, and when that lands while the client is still asking the sentinels for a
+      // master (the old one just died) the connect loop throws "Connection is closed." and the
+      // client ends for good (status `end`, never reconnecting): seen in the failover test.
+      // A dead master closes the socket and a demoted one answers READONLY (below), and both
+      // reconnect through the sentinels.
       reconnectOnError: reconnectOnReadOnly,
       lazyConnect: false,
     });
