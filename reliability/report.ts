@@ -196,14 +196,18 @@ How each fault is injected:
   10 at a time. The master is killed with SIGKILL mid-phase; the sentinels promote the replica;
   the old master is started again from its AOF and becomes the new master's replica; then
   \`SENTINEL FAILOVER\` moves the master back mid-phase. Ingest spools what it cannot queue or
-  get a replica to confirm (\`WAIT\`); the spool drains to the new master. The same run with
-  \`REDIS_WAIT_REPLICAS=0\` (by hand) did not reach every accepted webhook: a master's
-  acknowledged writes that its replica did not have yet died with it (ARCHITECTURE.md, "Redis
-  topologies").
+  get a replica to confirm (\`WAIT\`); the spool drains to the new master. Until the demoted
+  master has resynced as a replica, nothing can be confirmed and ingest answers from the spool
+  (the per-phase counts in the notes). The same run with \`REDIS_WAIT_REPLICAS=0\` (by hand,
+  scale 1) lost 2 of 500 accepted webhooks: writes the master acknowledged and its replica did
+  not have yet died with it (ARCHITECTURE.md, "Redis topologies"). ioredis's
+  \`failoverDetector\` is off: with it, 3 of 7 runs ended ingest's and the workers' Redis
+  clients for good.
 - **Redis Cluster** (\`reliability/redis-cluster\`): three masters made one cluster with
   \`redis-cli --cluster create\`; ingest and two workers with \`REDIS_CLUSTER_NODES\` only. The
   queue prefix is hash-tagged by the apps, so every queue key is under \`{prefix}\` on one
-  master and no script fails with CROSSSLOT; the persistence check asks each master.
+  master and no script fails with CROSSSLOT; the persistence check asks every node, and one
+  node without persistence decides it.
 - **Many nodes** (\`reliability/many-nodes\`): two ingest processes behind a round-robin proxy
   (\`reliability/round-robin-proxy.ts\`: a refused connection takes a backend out of the
   rotation for 2 s and the request goes to the next; a request cut in flight gets 502) and
