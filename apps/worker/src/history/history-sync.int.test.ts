@@ -122,6 +122,14 @@ test('10,000 history rows: every row has one log row (watch, duplicate, conflict
     rows.push(historyRow(item, { viewedAt: T0 + i * 600, accountID, historyId: 100_000 + i }));
   }
   plex.library.history = rows;
+  // 40 of the plays (40 episodes: the webhook's own dedupe claim is per item) came by webhook
+  // too, before the import: those rows are duplicates.
+  const viaWebhook = rows.filter((_, i) => i < 50 && ![0, 5, 15].includes(i % 20)).slice(0, 40);
+  for (const r of viaWebhook) {
+    const item = plex.library.items.get(r.ratingKey as string)!;
+    const log = await p.logOf(await p.send(webhookOf(item, (r.viewedAt as number) + 3), user.secret));
+    expect(log.actionTaken).toBe('episode_marked');
+  }
 
   const first = await okSync({ userId: user.id, mode: 'import' });
   expect(first.rows).toBe(10_000);
@@ -131,19 +139,30 @@ test('10,000 history rows: every row has one log row (watch, duplicate, conflict
   const by = (action: string) => logs.filter((l) => l.actionTaken === action).length;
   expect(by('ignored_account')).toBe(500);
   expect(by('conflict_created') + by('conflict_pending')).toBe(500);
-  expect(by('episode_marked')).toBe(9_000);
-  expect(by('episode_marked') + by('ignored_account') + by('conflict_created') + by('conflict_pending')).toBe(
-    10_000,
-  );
-  expect(first.actions).toMatchObject({ episode_marked: 9_000, ignored_account: 500 });
+  expect(by('episode_marked')).toBe(8_960);
+  expect(by('duplicate')).toBe(40);
+  expect(
+    by('episode_marked') +
+      by('duplicate') +
+      by('ignored_account') +
+      by('conflict_created') +
+      by('conflict_pending'),
+  ).toBe(10_000);
+  expect(first.actions).toMatchObject({ episode_marked: 8_960, duplicate: 40, ignored_account: 500 });
   expect(first.conflictsCreated).toBe(1);
-  expect(first.mappingsCreated).toBe(1);
+  expect(await p.db.plexShowMapping.count({ where: { userId: user.id } })).toBe(1);
+  // 9,000 plays of the known show: one watch each, every one with its history key (the 40
+  // webhook watches took theirs).
   const watches = await p.db.episodeWatch.findMany({ where: { userId: user.id } });
   expect(watches).toHaveLength(9_000);
-  expect(watches.every((w) => w.source === 'plex_history' && w.plexHistoryKey !== null)).toBe(true);
+  expect(watches.every((w) => w.plexHistoryKey !== null)).toBe(true);
+  expect(watches.filter((w) => w.source === 'plex_webhook')).toHaveLength(40);
   // watched_at is viewedAt, epoch seconds: UTC.
-  const firstWatch = watches.find((w) => w.plexHistoryKey === '/status/sessions/history/100001');
-  expect(firstWatch?.watchedAt.toISOString()).toBe(new Date((T0 + 600) * 1000).toISOString());
+  const imported = watches.find((w) => w.plexHistoryKey === '/status/sessions/history/100061');
+  expect(imported?.watchedAt.toISOString()).toBe(new Date((T0 + 61 * 600) * 1000).toISOString());
+  // A play that came by webhook too keeps the webhook's watch (and its time) with the row's key.
+  const both = watches.find((w) => w.plexHistoryKey === '/status/sessions/history/100001');
+  expect(both).toMatchObject({ source: 'plex_webhook', watchedAt: new Date((T0 + 600 + 3) * 1000) });
   const state = await p.db.plexSyncState.findUniqueOrThrow({ where: { userId: user.id } });
   expect(state.cursorViewedAt?.getTime()).toBe((T0 + 9_999 * 600) * 1000);
   expect(state.rowsImported).toBe(10_000);
