@@ -2,7 +2,12 @@
 // -> worker -> one log row per history row): import, re-run, one play once in both orders,
 // rewatches, faults, manual marks and unmarks.
 import { createWorkerStore } from '@plexhook/db';
-import { HISTORY_JOB, type HistorySyncJobInput, type HistorySyncResult } from '@plexhook/queue';
+import {
+  HISTORY_JOB,
+  type HistorySyncJobInput,
+  type HistorySyncResult,
+  historyCancelKey,
+} from '@plexhook/queue';
 import { createHistoryWorker, type HistoryWorker } from '@plexhook/worker';
 import pino from 'pino';
 import { seedShow } from '../../../../test/helpers/factories';
@@ -370,6 +375,25 @@ describe('faults never lose the cursor nor write half a play', () => {
     };
     await okSync({ userId: user.id, mode: 'import' });
     expect(await historyLogs(user.id)).toHaveLength(301);
+  });
+
+  test("interrupted (the CLI's Ctrl-C) at a page boundary: the cursor is at the last page logged; the next run resumes", async () => {
+    const user = await faultUser('interrupted', 4_100_015, 59_000, 250);
+    const jobId = `test-${seq + 1}`;
+    plex.beforeHistoryPage = (n) => {
+      // While the second page is read, someone asks the run to stop.
+      if (n === 1) void p.q.redis.set(historyCancelKey(p.q.prefix, jobId), '1', 'EX', 60);
+    };
+    const stopped = await okSync({ userId: user.id, mode: 'import' });
+    expect(stopped.status).toBe('cancelled');
+    // The second page was in flight: it is finished (its rows logged, the cursor past them),
+    // then the run stops before the third.
+    expect(stopped.rows).toBe(199);
+    expect(await cursorOf(user.id)).toBe((T0 + 40 * DAY + 198 * 60) * 1000);
+    plex.beforeHistoryPage = undefined;
+    const resumed = await okSync({ userId: user.id, mode: 'import' });
+    expect(resumed).toMatchObject({ status: 'done', rows: 51 });
+    expect(await historyLogs(user.id)).toHaveLength(250);
   });
 
   test('an inconsistent page (out of order) stops the run with the cursor kept', async () => {
