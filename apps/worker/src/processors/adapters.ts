@@ -57,5 +57,5 @@ export function rawSummary(
   });
   return adapted.ok
     ? { eventType: adapted.event.sourceEvent, key: adapted.event.summary.key }
-    : { eventType: null, key: null };
+    : { eventType: adapted.eventType, key: adapted.itemKey };
 }
