@@ -12,13 +12,13 @@ import type { AppProcess } from '../test/helpers/processes';
 import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../test/helpers/redis';
 import { waitFor } from '../test/helpers/wait';
 import { postWebhook, recordResult, type Stack, spawnIngest, startStack } from './harness';
-import { type Proxy, startRoundRobinProxy } from './round-robin-proxy';
+import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy';
 import { SCALE, scrobble, seedMappedShows, tally } from './seed';
 
 let t: TestDb;
 let q: TestQueue;
 let stack: Stack;
-let proxy: Proxy;
+let proxy: RoundRobinProxy;
 let second: AppProcess | undefined;
 let secondSpool: string;
 

@@ -115,7 +115,9 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
       if (process.env.SENTINEL_DEBUG_DIR) {
         const { writeFileSync } = await import('node:fs');
         writeFileSync(`${process.env.SENTINEL_DEBUG_DIR}/ingest.log`, stack.ingest.output());
-        stack.workers.forEach((w, i) => writeFileSync(`${process.env.SENTINEL_DEBUG_DIR}/worker-${i}.log`, w.output()));
+        for (const [i, w] of stack.workers.entries()) {
+          writeFileSync(`${process.env.SENTINEL_DEBUG_DIR}/worker-${i}.log`, w.output());
+        }
       }
       throw new Error(
         `${err.message}; ${missing.length} accepted webhooks without a row; queue: ${counts.join(', ')}; ${states.join('; ')}; ingest: ${stack.ingest.output().slice(-3000)}`,

@@ -6,7 +6,7 @@
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Proxy = {
+export type RoundRobinProxy = {
   url: string;
   /** The backends, as base URLs; replace entries to point at restarted processes. */
   backends: string[];
@@ -18,10 +18,10 @@ export type Proxy = {
   close(): Promise<void>;
 };
 
-export async function startRoundRobinProxy(backends: string[]): Promise<Proxy> {
+export async function startRoundRobinProxy(backends: string[]): Promise<RoundRobinProxy> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let next = 0;
-  const proxy: Proxy = {
+  const proxy: RoundRobinProxy = {
     url: '',
     backends,
     counts: new Map(),
