@@ -291,6 +291,28 @@ test('two plays of one episode on different days are two watches; two rows of on
   ]);
 });
 
+test("--account: one account's rows (accountID on the server); one of several allowed accounts does not move the user's cursor", async () => {
+  const user = await userWithServer('by-account', { plexUsernames: ['owner', 'kid'] });
+  if (!plex.library.accounts.some((a) => a.id === 4)) plex.library.accounts.push({ id: 4, name: 'kid' });
+  const { built } = await smallShow(4_100_030, 60_000);
+  plex.library.history = [
+    historyRow(built.episodes[0]!, { viewedAt: T0 + 70 * DAY, accountID: 1, historyId: 600_001 }),
+    historyRow(built.episodes[1]!, { viewedAt: T0 + 71 * DAY, accountID: 4, historyId: 600_002 }),
+  ];
+  const kid = await okSync({ userId: user.id, mode: 'import', account: 'Kid' });
+  expect(kid.rows).toBe(1);
+  const logs = await historyLogs(user.id);
+  expect(logs.map((l) => l.jobId)).toEqual([`plexhist-${user.id}-600002`]);
+  expect(plex.requests.some((r) => r.path.includes('accountID=4'))).toBe(true);
+  expect(
+    (await p.db.plexSyncState.findUniqueOrThrow({ where: { userId: user.id } })).cursorViewedAt,
+  ).toBeNull();
+  // Then everyone's: the owner's older row is still read.
+  const all = await okSync({ userId: user.id, mode: 'import' });
+  expect(all.rows).toBe(1);
+  expect(await historyLogs(user.id)).toHaveLength(2);
+});
+
 describe('faults never lose the cursor nor write half a play', () => {
   async function faultUser(name: string, tmdbId: number, ratingKey: number, count: number) {
     const user = await userWithServer(name);
