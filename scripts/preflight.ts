@@ -54,7 +54,7 @@ async function checkPostgres(url: string): Promise<Missing | null> {
   }
 }
 
-async function checkRedis(env: NodeJS.ProcessEnv): Promise<Missing | null> {
+export async function checkRedis(env: NodeJS.ProcessEnv): Promise<Missing | null> {
   const hint =
     'start it (Debian: redis-server --daemonize yes --appendonly yes; Docker: docker compose -f docker/compose.yml up -d redis) or set REDIS_URL';
   const parsed = z.object(REDIS_ENV).safeParse(env);
@@ -69,9 +69,15 @@ async function checkRedis(env: NodeJS.ProcessEnv): Promise<Missing | null> {
     };
   }
   const config = parsed.data;
+  let topology: ReturnType<typeof redisTopology>;
+  try {
+    topology = redisTopology(config);
+  } catch (err) {
+    return { service: 'Redis', url: safeUrl(url), reason: reasonOf(err), hint: 'fix the Redis variables' };
+  }
   // Where the apps will connect: the URL, or the sentinels / cluster nodes it names.
   const shown = (() => {
-    switch (redisTopology(config)) {
+    switch (topology) {
       case 'sentinel':
         return `sentinel ${config.REDIS_SENTINEL_NAME} via ${config.REDIS_SENTINELS?.map((n) => `${n.host}:${n.port}`).join(',')}`;
       case 'cluster':
