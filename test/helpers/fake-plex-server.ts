@@ -42,7 +42,8 @@ export type FakePlex = {
   answers: Map<string, FakeAnswer>;
   library: FakeLibrary;
   faults: FakeFault[];
-  /** Called before each history page is answered, with the 0-based number of the request. */
+  /** Called before each history page is answered, with the 0-based number of the request
+   * since this hook was set (a new hook counts from 0 again). */
   beforeHistoryPage?: (n: number) => void;
   requests: { path: string; headers: IncomingHttpHeaders }[];
   close(): Promise<void>;
@@ -209,6 +210,7 @@ export async function startFakePlex(token = 'fake-plex-token'): Promise<FakePlex
   const timers = new Set<NodeJS.Timeout>();
   const faultHits = new Map<FakeFault, number>();
   let historyPages = 0;
+  let hookSeen: FakePlex['beforeHistoryPage'];
   const fake: FakePlex = {
     url: '',
     token,
@@ -282,6 +284,10 @@ export async function startFakePlex(token = 'fake-plex-token'): Promise<FakePlex
     const lib = fake.library;
 
     if (path === '/status/sessions/history/all') {
+      if (fake.beforeHistoryPage !== hookSeen) {
+        hookSeen = fake.beforeHistoryPage;
+        historyPages = 0;
+      }
       fake.beforeHistoryPage?.(historyPages++);
       let rows = [...lib.history];
       const since = url.searchParams.get('viewedAt>');
