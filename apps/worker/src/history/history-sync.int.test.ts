@@ -396,6 +396,9 @@ describe('faults never lose the cursor nor write half a play', () => {
       }
     };
     await okSync({ userId: user.id, mode: 'import' });
+    // The history did change under the import (50 rows gone, one new)...
+    expect(plex.library.history).toHaveLength(251);
+    // ...and every row it ever held was taken in.
     expect(await historyLogs(user.id)).toHaveLength(301);
   });
 
