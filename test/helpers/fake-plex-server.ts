@@ -202,6 +202,9 @@ export function emptyLibrary(): FakeLibrary {
   };
 }
 
+/** The fake server's machineIdentifier (`GET /identity`; a webhook's `Server.uuid`). */
+export const FAKE_MACHINE_ID = 'fa4e0000plexhook0000fake0000server';
+
 const TYPE_NUMBERS: Record<string, string> = { '1': 'movie', '2': 'show', '3': 'season', '4': 'episode' };
 
 export async function startFakePlex(token = 'fake-plex-token'): Promise<FakePlex> {
@@ -300,6 +303,10 @@ export async function startFakePlex(token = 'fake-plex-token'): Promise<FakePlex
         return dir === 'asc' ? d : -d;
       });
       paged(rows);
+      return;
+    }
+    if (path === '/identity') {
+      json({ size: 0, claimed: true, machineIdentifier: FAKE_MACHINE_ID, version: '1.41.0.8992-fake' });
       return;
     }
     if (path === '/accounts') {

@@ -108,6 +108,7 @@ export function historyRowFacts(row: unknown): {
   ratingKey: string | undefined;
   type: string;
   accountId: string | undefined;
+  sectionId: string | undefined;
 } | null {
   const parsed = PlexHistoryRowSchema.safeParse(row);
   if (!parsed.success) return null;
@@ -119,6 +120,7 @@ export function historyRowFacts(row: unknown): {
     ratingKey: r.ratingKey ?? lastSegment(r.key),
     type: r.type,
     accountId: r.accountID === undefined ? undefined : String(r.accountID),
+    sectionId: r.librarySectionID,
   };
 }
 
@@ -164,6 +166,14 @@ const SectionSchema = z.looseObject({
   title: optionalText,
 });
 
+/** `GET /identity`: the server's machineIdentifier (a webhook's `Server.uuid`), or null. */
+export function parseIdentity(raw: unknown): { id: string; version?: string } | null {
+  const c = (raw as { MediaContainer?: { machineIdentifier?: unknown; version?: unknown } } | null)
+    ?.MediaContainer;
+  if (!c || typeof c.machineIdentifier !== 'string' || c.machineIdentifier === '') return null;
+  return { id: c.machineIdentifier, ...(typeof c.version === 'string' ? { version: c.version } : {}) };
+}
+
 /** `GET /library/sections`: each library's key, type (`show`, `movie`, …) and title. */
 export function parseSections(raw: unknown): { key: string; type: string; title?: string }[] | null {
   const parsed = page(raw, 'Directory', SectionSchema);
@@ -191,6 +201,12 @@ export type PlexHistoryJobPayload = {
   item: Record<string, unknown> | null;
   /** The account the row is of, resolved with `GET /accounts`. */
   account: { id: string; name?: string } | null;
+  /** The server read (`GET /identity`'s machineIdentifier: the webhook's Server.uuid), for the
+   * server allow-list. */
+  server?: { id?: string; name?: string };
+  /** The row's library section (id, and its title from `/library/sections`), for the library
+   * filters. */
+  library?: { id?: string; title?: string };
 };
 
 /**
@@ -213,6 +229,14 @@ export function historyOrigin(event: WatchEvent): HistoryOrigin | undefined {
 }
 
 type Input = { userId: number; receivedAt: Date; payload: Record<string, unknown> };
+
+/** The string fields `a` and `b` of an object from a job payload (anything else is absent). */
+function textFields<A extends string, B extends string>(v: unknown, a: A, b: B): { [K in A | B]?: string } {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const out: { [K in A | B]?: string } = {};
+  for (const k of [a, b] as (A | B)[]) if (typeof o[k] === 'string' && o[k] !== '') out[k] = o[k] as string;
+  return out;
+}
 type Adapted =
   | { ok: true; event: WatchEvent }
   | { ok: false; error: string; eventType: string | null; itemKey: string | null };
@@ -238,6 +262,8 @@ export function plexHistoryWatchEvent({ userId, receivedAt, payload }: Input): A
   });
   const show = metadataOf(payload.show);
   const account = (payload.account ?? null) as PlexHistoryJobPayload['account'];
+  const server = textFields(payload.server, 'id', 'name');
+  const library = textFields(payload.library, 'id', 'title');
   let metadata: PlexMetadata;
   let historyKey: string | null = null;
   let seconds: number | undefined;
@@ -297,7 +323,8 @@ export function plexHistoryWatchEvent({ userId, receivedAt, payload }: Input): A
     source: 'plex',
     sourceEvent: eventType,
     action: 'scrobble',
-    server: {},
+    server,
+    ...(library.id || library.title ? { library } : {}),
     userId,
     account: account ? { id: account.id, name: account.name } : undefined,
     // The server owner's account is id 1 on the server itself: the webhook's `user: true`.

@@ -11,7 +11,13 @@ import {
 import { createHistoryWorker, type HistoryWorker } from '@plexhook/worker';
 import pino from 'pino';
 import { seedShow } from '../../../../test/helpers/factories';
-import { addShow, type FakePlex, historyRow, startFakePlex } from '../../../../test/helpers/fake-plex-server';
+import {
+  addShow,
+  FAKE_MACHINE_ID,
+  type FakePlex,
+  historyRow,
+  startFakePlex,
+} from '../../../../test/helpers/fake-plex-server';
 import { type Pipeline, startPipeline } from '../../../../test/helpers/pipeline';
 import { buildPlexPayload } from '../../../../test/helpers/plex-payload';
 import { waitFor } from '../../../../test/helpers/wait';
@@ -311,6 +317,26 @@ test("--account: one account's rows (accountID on the server); one of several al
   const all = await okSync({ userId: user.id, mode: 'import' });
   expect(all.rows).toBe(1);
   expect(await historyLogs(user.id)).toHaveLength(2);
+});
+
+test("the user's server and library filters apply to history rows: the server's identity and the row's section", async () => {
+  const { built } = await smallShow(4_100_040, 61_000);
+  const row = (id: number) => historyRow(built.episodes[0]!, { viewedAt: T0 + 80 * DAY, historyId: id });
+  const allowed = await userWithServer('filters-ok', {
+    serverAllowList: [FAKE_MACHINE_ID],
+    libraryAllowList: ['TV Shows'],
+  });
+  plex.library.history = [row(610_001)];
+  await okSync({ userId: allowed.id, mode: 'import' });
+  expect((await historyLogs(allowed.id))[0]).toMatchObject({ actionTaken: 'episode_marked' });
+  const other = await userWithServer('filters-other', { serverAllowList: ['another-server'] });
+  plex.library.history = [row(610_002)];
+  await okSync({ userId: other.id, mode: 'import' });
+  expect((await historyLogs(other.id))[0]).toMatchObject({ actionTaken: 'ignored_server' });
+  const denied = await userWithServer('filters-denied', { libraryDenyList: ['1'] });
+  plex.library.history = [row(610_003)];
+  await okSync({ userId: denied.id, mode: 'import' });
+  expect((await historyLogs(denied.id))[0]).toMatchObject({ actionTaken: 'ignored_library' });
 });
 
 describe('faults never lose the cursor nor write half a play', () => {

@@ -137,6 +137,10 @@ export async function runHistorySync(
       },
     );
     const accounts = await plex.accounts();
+    // Where the rows come from, for the user's server and library filters (issue 18's lists):
+    // the server's identity is a webhook's Server.uuid, a section's title its librarySectionTitle.
+    const serverId = await plex.identity();
+    const sectionTitles = new Map((await plex.sections()).map((s) => [s.key, s.title]));
     const name = (id: string | undefined) => accounts.find((a) => a.id === id)?.name;
 
     // Which rows: one account (a filter on the server) when --account names one, or when the
@@ -224,6 +228,8 @@ export async function runHistorySync(
           show: (metas[i]!.show as Record<string, unknown> | null) ?? null,
           item: (metas[i]!.item as Record<string, unknown> | null) ?? null,
           account: f.accountId === undefined ? null : { id: f.accountId, name: name(f.accountId) },
+          ...(serverId ? { server: { id: serverId } } : {}),
+          ...(f.sectionId ? { library: { id: f.sectionId, title: sectionTitles.get(f.sectionId) } } : {}),
         };
         return { id: historyJobId(data.userId, f.historyKey), payload, ratingKey: f.ratingKey };
       });
@@ -264,6 +270,8 @@ export async function runHistorySync(
         playsSinceScan,
         cached,
         owner: { id: '1', name: name('1') },
+        server: serverId ? { id: serverId } : undefined,
+        sectionTitles,
       });
       jobIds.push(...scan.jobIds);
       result.marks = scan.marks;
@@ -346,6 +354,8 @@ async function scanMarks(
     playsSinceScan: Map<string, number>;
     cached: (key: string | undefined) => Promise<PlexMetadata | null>;
     owner: { id: string; name?: string };
+    server: { id: string } | undefined;
+    sectionTitles: Map<string, string | undefined>;
   },
 ): Promise<{ marks: number; unmarks: number; jobIds: string[] }> {
   const sections = (await plex.sections()).filter((s) => s.type === 'show' || s.type === 'movie');
@@ -383,6 +393,12 @@ async function scanMarks(
                 : null,
             item: null,
             account: ctx.owner,
+            ...(ctx.server ? { server: ctx.server } : {}),
+            ...(item.librarySectionID
+              ? {
+                  library: { id: item.librarySectionID, title: ctx.sectionTitles.get(item.librarySectionID) },
+                }
+              : {}),
           },
         });
     } else if (count < before) {

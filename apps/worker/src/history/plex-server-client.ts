@@ -6,6 +6,7 @@ import {
   type PlexPage,
   parseAccounts,
   parseHistoryPage,
+  parseIdentity,
   parseMetadataList,
   parseSections,
 } from '@plexhook/core';
@@ -105,6 +106,11 @@ export function createPlexServerClient(server: PlexServer, opts: { timeoutMs: nu
       if (p.accountId !== undefined) query += `&accountID=${encodeURIComponent(p.accountId)}`;
       const raw = await get(`${path}?${query}`, {}, paging(p.start, p.size));
       return need(raw === null ? null : parseHistoryPage(raw), path);
+    },
+    /** The server's machineIdentifier (what webhooks call Server.uuid); null if it says none. */
+    async identity(): Promise<string | null> {
+      const raw = await get('/identity');
+      return raw === null ? null : (parseIdentity(raw)?.id ?? null);
     },
     async accounts() {
       const raw = await get('/accounts');
