@@ -68,24 +68,38 @@ export function isRedisOom(err: unknown): boolean {
  */
 export class PauseGate {
   private readonly reasons = new Set<string>();
+  private readonly workers: Pick<Worker, 'pause' | 'resume'>[];
   constructor(
-    private readonly worker: Pick<Worker, 'pause' | 'resume'>,
+    worker: Pick<Worker, 'pause' | 'resume'>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.workers = [worker];
+  }
+
+  /**
+   * Another BullMQ worker of this process (history sync, log retention): paused and resumed
+   * with the webhook worker, since at maxmemory its loop would spin on Redis errors too.
+   */
+  attach(worker: Pick<Worker, 'pause' | 'resume'>): void {
+    this.workers.push(worker);
+    if (this.reasons.size > 0) this.pause(worker);
+  }
+
+  private pause(worker: Pick<Worker, 'pause' | 'resume'>): void {
+    worker
+      .pause(true)
+      .catch((err: unknown) => this.logger.error({ err: String(err) }, 'worker pause failed'));
+  }
 
   hold(reason: string): void {
     if (this.reasons.has(reason)) return;
     this.reasons.add(reason);
-    if (this.reasons.size === 1) {
-      this.worker
-        .pause(true)
-        .catch((err: unknown) => this.logger.error({ err: String(err) }, 'worker pause failed'));
-    }
+    if (this.reasons.size === 1) for (const w of this.workers) this.pause(w);
   }
 
   release(reason: string): void {
     if (!this.reasons.delete(reason) || this.reasons.size > 0) return;
-    void this.worker.resume();
+    for (const w of this.workers) void w.resume();
   }
 
   get held(): string[] {

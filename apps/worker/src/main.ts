@@ -32,9 +32,20 @@ const store = createWorkerStore(db);
 const worker = createWebhookWorker({ db, store, redis, logger, config, redisOutage });
 const registry = createWorkerMetrics(worker);
 // Log retention: partitions ahead, old months dropped (retention.ts), one run at a time.
-const retention = startLogRetention({ db, redis, logger, config, redisOutage });
+// Both report Redis errors the webhook worker's way and pause with it (Redis at maxmemory).
+const { reportRedisError } = worker.health;
+const retention = startLogRetention({ db, redis, logger, config, reportRedisError });
+worker.health.gate.attach(retention.worker);
 // Plex history sync (issue 15): its own queue, a job scheduler per user with a Plex server.
-const history = createHistoryWorker({ db, store, redis, logger, prefix: config.QUEUE_PREFIX });
+const history = createHistoryWorker({
+  db,
+  store,
+  redis,
+  logger,
+  prefix: config.QUEUE_PREFIX,
+  reportRedisError,
+});
+worker.health.gate.attach(history.worker);
 
 const server = createServer((req, res) => {
   if (req.url === '/metrics') {

@@ -9,7 +9,6 @@ import {
   LOG_RETENTION_JOB_OPTIONS,
   LOG_RETENTION_QUEUE,
   LOG_RETENTION_SCHEDULER,
-  type OutageLog,
   type RedisClient,
 } from '@plexhook/queue';
 import { Queue, Worker } from 'bullmq';
@@ -24,7 +23,8 @@ export type LogRetentionDeps = {
     WorkerConfig,
     'QUEUE_PREFIX' | 'LOG_RETENTION_DAYS' | 'LOG_RETENTION_INTERVAL_MS' | 'LOG_PARTITIONS_AHEAD'
   >;
-  redisOutage?: OutageLog;
+  /** The webhook worker's route for Redis errors (WorkerHealth.reportRedisError); else logged. */
+  reportRedisError?: (err: Error, from: string) => void;
 };
 
 export type LogRetention = { queue: Queue; worker: Worker; close(): Promise<void> };
@@ -52,11 +52,8 @@ export function startLogRetention(deps: LogRetentionDeps): LogRetention {
     { ...connection, concurrency: 1 },
   );
   const onError = (err: Error) => {
-    if (deps.redisOutage) {
-      deps.redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'log retention error'), {
-        from: 'retention',
-      });
-    } else logger.error({ err: err.message }, 'log retention error');
+    if (deps.reportRedisError) deps.reportRedisError(err, 'log retention');
+    else logger.error({ err: err.message }, 'log retention error');
   };
   queue.on('error', onError);
   worker.on('error', onError);

@@ -20,6 +20,12 @@ export type WorkerHealth = {
   deferred: number;
   /** Ready to process: running, database reachable, Redis connected and accepting writes. */
   ready(): boolean;
+  /**
+   * Where every Redis error of this process's queues and workers goes, named by what raised it:
+   * at maxmemory to RedisMemoryHealth (one line per interval, every attached worker paused),
+   * an unreachable Redis to the OutageLog, anything else logged as it is.
+   */
+  reportRedisError(err: Error, from: string): void;
 };
 
 export type WebhookWorker = Worker & { health: WorkerHealth };
@@ -89,10 +95,11 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
   );
   // The dead-letter reads job data through a Queue on the same connection.
   const queue = new Queue(WEBHOOK_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
-  queue.on('error', (err) => {
+  health.reportRedisError = (err, from) => {
     if (isRedisOom(err)) health.redisMemory.report(err);
-    else redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'queue error'), { from: 'queue' });
-  });
+    else redisOutage.handle(err, (e) => logger.error({ err: e.message }, `${from} error`), { from });
+  };
+  queue.on('error', (err) => health.reportRedisError(err, 'queue'));
   health.deadLetter = createDeadLetterSweep(
     { store, redis, logger, queue, prefix: config.QUEUE_PREFIX },
     config.WORKER_DEAD_LETTER_INTERVAL_MS,
@@ -112,12 +119,9 @@ export function createWebhookWorker(given: WebhookWorkerDeps): WebhookWorker {
     void queue.close().catch(() => undefined);
   });
 
-  worker.on('error', (err) => {
-    // At maxmemory every BullMQ call fails at once and its loop retries at once: one line per
-    // interval, and the worker pauses (RedisMemoryHealth).
-    if (isRedisOom(err)) health.redisMemory.report(err);
-    else redisOutage.handle(err, (e) => logger.error({ err: e.message }, 'worker error'), { from: 'worker' });
-  });
+  // At maxmemory every BullMQ call fails at once and its loop retries at once: one line per
+  // interval, and the worker pauses (RedisMemoryHealth).
+  worker.on('error', (err) => health.reportRedisError(err, 'worker'));
   // LOG_LEVEL=debug traces every webhook's outcome (the log row has the details).
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, ...result }, 'webhook handled'));
   worker.on('failed', (job, err) => {

@@ -29,6 +29,8 @@ export type HistoryWorkerDeps = {
   logger: Logger;
   prefix: string;
   options?: Partial<HistorySyncOptions>;
+  /** The webhook worker's route for Redis errors (WorkerHealth.reportRedisError). */
+  reportRedisError?: (err: Error, from: string) => void;
   /** How often the per-user schedulers are brought in line with plex_config (ms). */
   schedulerRefreshMs?: number;
 };
@@ -45,8 +47,13 @@ export function createHistoryWorker(deps: HistoryWorkerDeps): HistoryWorker {
   const options = { ...DEFAULT_HISTORY_SYNC_OPTIONS, ...deps.options };
   const webhookQueue = createWebhookQueue(deps.redis, deps.prefix);
   const queue = createHistoryQueue(deps.redis, deps.prefix);
-  queue.on('error', (err) => deps.logger.warn({ err: err.message }, 'history queue error'));
-  webhookQueue.on('error', (err) => deps.logger.warn({ err: err.message }, 'webhook queue error'));
+  // Redis errors go the webhook worker's way when main.ts gives it (rate-limited, OOM pauses).
+  const onRedisError = (from: string) => (err: Error) =>
+    deps.reportRedisError
+      ? deps.reportRedisError(err, from)
+      : deps.logger.warn({ err: err.message }, `${from} error`);
+  queue.on('error', onRedisError('history queue'));
+  webhookQueue.on('error', onRedisError('history webhook queue'));
 
   const worker = new Worker(
     HISTORY_QUEUE,
@@ -81,7 +88,7 @@ export function createHistoryWorker(deps: HistoryWorkerDeps): HistoryWorker {
       lockDuration: 60_000,
     },
   );
-  worker.on('error', (err) => deps.logger.warn({ err: err.message }, 'history worker error'));
+  worker.on('error', onRedisError('history worker'));
   worker.on('failed', (job, err) =>
     deps.logger.warn(
       { jobId: job?.id, userId: job?.data?.userId, err: err.message },
