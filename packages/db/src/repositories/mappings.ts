@@ -1,10 +1,11 @@
 import type { DbOrTx } from '../client';
-import type {
-  EventSource,
-  MatchMethod,
-  MediaType,
-  PlexMovieMapping,
-  PlexShowMapping,
+import {
+  type EventSource,
+  type MatchMethod,
+  type MediaType,
+  type PlexMovieMapping,
+  type PlexShowMapping,
+  Prisma,
 } from '../generated/client';
 
 // Two tables: plex_show_mappings (a source's show key -> tvshow) and plex_movie_mappings
@@ -199,16 +200,26 @@ function table(db: DbOrTx, mediaType: MediaType): Delegate {
   return (mediaType === 'movie' ? db.plexMovieMapping : db.plexShowMapping) as unknown as Delegate;
 }
 
-function upsert(
+async function upsert(
   db: DbOrTx,
   mediaType: MediaType,
   input: MappingInput | MovieMappingInput,
   onExisting: OnExistingMapping,
 ): Promise<PlexShowMapping | PlexMovieMapping> {
   const { userId, plexRatingKey, source, serverId, ...rest } = input;
-  return table(db, mediaType).upsert({
-    where: { userId_source_serverId_plexRatingKey: { userId, source, serverId, plexRatingKey } },
-    create: input,
-    update: onExisting === 'replace' ? rest : {},
-  });
+  const run = () =>
+    table(db, mediaType).upsert({
+      where: { userId_source_serverId_plexRatingKey: { userId, source, serverId, plexRatingKey } },
+      create: input,
+      update: onExisting === 'replace' ? rest : {},
+    });
+  try {
+    return await run();
+  } catch (err) {
+    // Prisma's upsert reads, then inserts: two workers mapping the same new item at once both
+    // miss the row and one insert loses on the unique key. The row exists now, so the second
+    // try takes the update branch (for 'keep': returns the winner's mapping).
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return run();
+    throw err;
+  }
 }
