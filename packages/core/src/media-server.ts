@@ -4,6 +4,7 @@
 // episode's; these are the only show-level ids these servers give us.
 import type { ExternalIds } from './guid';
 import type { PlexShowInfo } from './plex-server';
+import { httpServerBase } from './server-url';
 import { isObject, isoDay, type JsonObject, providerIds, text, year } from './source-fields';
 
 export type MediaServerSource = 'jellyfin' | 'emby';
@@ -22,14 +23,9 @@ export function mediaServerItemUrl(
   itemId: string,
 ): string | null {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(itemId)) return null;
-  let base: URL;
-  try {
-    base = new URL(serverUrl);
-  } catch {
-    return null;
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return null;
-  const path = base.pathname.replace(/\/+$/, '');
+  const base = httpServerBase(serverUrl);
+  if (!base) return null;
+  const { path } = base;
   const url = new URL(base.origin);
   if (source === 'jellyfin') {
     url.pathname = `${path}/Items/${itemId}`;

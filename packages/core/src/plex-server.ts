@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ExternalIds, extractIds } from './guid';
 import type { ShowQuery } from './match';
 import { PlexMetadataSchema } from './plex-payload';
+import { httpServerBase } from './server-url';
 import { splitTitleYear } from './title';
 
 /** What the Plex server says about a show: its own ids (not the episode's) and names. */
@@ -40,14 +41,8 @@ export function parsePlexShowResponse(raw: unknown): PlexShowInfo | null {
 /** `{server}/library/metadata/{key}`, tolerating a trailing slash and rejecting odd keys. */
 export function plexMetadataUrl(serverUrl: string, ratingKey: string): string | null {
   if (!/^\d{1,20}$/.test(ratingKey)) return null;
-  let base: URL;
-  try {
-    base = new URL(serverUrl);
-  } catch {
-    return null;
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return null;
-  return `${base.origin}${base.pathname.replace(/\/+$/, '')}/library/metadata/${ratingKey}`;
+  const base = httpServerBase(serverUrl);
+  return base && `${base.origin}${base.path}/library/metadata/${ratingKey}`;
 }
 
 /**
