@@ -1,20 +1,11 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { captureLogs } from '../../../../test/helpers/capture-logs';
 import { type FakeMediaServer, startFakeMediaServer } from '../../../../test/helpers/fake-media-server';
 import { createSeriesLookupClient, type SeriesLookupClientOptions } from './series-lookup-client';
 
 let jellyfin: FakeMediaServer;
 let emby: FakeMediaServer;
-let logged: string;
-const logger = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk, _enc, done) {
-      logged += chunk.toString();
-      done();
-    },
-  }),
-);
+const logs = captureLogs();
+const { logger } = logs;
 const SERIES = '0a9b8c7d6e5f40312a3b4c5d6e7f8091';
 
 beforeAll(async () => {
@@ -36,7 +27,7 @@ beforeAll(async () => {
   jellyfin.items.set('e0000000000000000000000000000503', { kind: 'slow', delayMs: 3_000 });
 });
 beforeEach(() => {
-  logged = '';
+  logs.clear();
   jellyfin.requests.length = 0;
   emby.requests.length = 0;
 });
@@ -98,7 +89,7 @@ test.each([
   expect(result.ok).toBe(false);
   expect(result.ok ? '' : result.reason).toMatch(reason);
   expect(c.size).toBe(0);
-  expect(logged).not.toContain('s3cr3t');
+  expect(logs.text).not.toContain('s3cr3t');
 });
 
 test('a wrong key is a 401, reported as such', async () => {

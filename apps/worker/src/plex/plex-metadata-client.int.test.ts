@@ -1,19 +1,10 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
+import { captureLogs } from '../../../../test/helpers/capture-logs';
 import { type FakePlex, startFakePlex } from '../../../../test/helpers/fake-plex-server';
 import { createPlexMetadataClient, type PlexMetadataClientOptions } from './plex-metadata-client';
 
 let plex: FakePlex;
-let logged: string;
-const logger = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk, _enc, done) {
-      logged += chunk.toString();
-      done();
-    },
-  }),
-);
+const logs = captureLogs();
+const { logger } = logs;
 
 beforeAll(async () => {
   plex = await startFakePlex('s3cr3t-plex-token');
@@ -36,7 +27,7 @@ beforeAll(async () => {
   });
 });
 beforeEach(() => {
-  logged = '';
+  logs.clear();
   plex.requests.length = 0;
 });
 afterAll(() => plex.close());
@@ -129,6 +120,6 @@ test('the token never appears in a log line', async () => {
   const c = client({ timeoutMs: 100 });
   for (const key of ['500', '501', '503', '999']) await c.fetchShow(server(), key);
   await c.fetchShow({ url: 'http://127.0.0.1:1', token: plex.token }, '1');
-  expect(logged).toContain('Plex metadata lookup failed');
-  expect(logged).not.toContain(plex.token);
+  expect(logs.text).toContain('Plex metadata lookup failed');
+  expect(logs.text).not.toContain(plex.token);
 });
