@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { historyImportCommand, plexCatalogCommand } from './cli-history';
 import { type CliConfig, loadCliConfig } from './config';
 import { type ArrProgress, importFromArr } from './services/arr-import';
-import { runCatalogImport } from './services/catalog-import';
+import { runCatalogImport, type SourceImportResult } from './services/catalog-import';
 import { DEMO_CATALOG_PATH, DEMO_USER_NAME } from './services/demo';
 import { EXPORT_FORMATS, type ExportFormat, openUserExport } from './services/export';
 import { resolveConflict } from './services/resolve-conflict';
@@ -123,6 +123,15 @@ function formatReport(report: ImportReport): string {
   ].join('\n');
 }
 
+/** A server import's report, then what it skipped (the first 20 with their reasons). */
+function printSourceReport(print: Print, result: SourceImportResult): void {
+  print(formatReport(result));
+  if (result.skipped.length === 0) return;
+  print(`  skipped   ${result.skipped.length}:`);
+  for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
+  if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
+}
+
 /** A progress bar on stderr when it is a terminal; nothing otherwise (logs, CI, pipes). */
 function progressBar(unit: string): ArrProgress {
   if (!process.stderr.isTTY) return { start() {}, tick() {}, stop() {} };
@@ -200,12 +209,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
           );
         const userId = positiveInt(str(values.user), '--user');
         const result = await plexCatalogCommand(r.db, userId, print);
-        print(formatReport(result));
-        if (result.skipped.length > 0) {
-          print(`  skipped   ${result.skipped.length}:`);
-          for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
-          if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
-        }
+        printSourceReport(print, result);
         return;
       }
       const file = positionals[0];
@@ -227,12 +231,7 @@ async function runCommand(argv: string[], r: Resources, print: Print): Promise<v
         { kind, url: (sonarr ?? radarr) as string, apiKey },
         { progress: progressBar(kind === 'sonarr' ? 'series' : 'movies') },
       );
-      print(formatReport(result));
-      if (result.skipped.length > 0) {
-        print(`  skipped   ${result.skipped.length}:`);
-        for (const s of result.skipped.slice(0, 20)) print(`    ${s.name}: ${s.reason}`);
-        if (result.skipped.length > 20) print(`    … and ${result.skipped.length - 20} more`);
-      }
+      printSourceReport(print, result);
       return;
     }
     case 'history:import': {

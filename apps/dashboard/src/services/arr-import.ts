@@ -12,17 +12,18 @@ import {
   type SourceCatalogMovie,
   sonarrSeriesId,
 } from '@plexhook/core';
-import type { Db, ImportCounts, ImportReport } from '@plexhook/db';
-import { runCatalogImport } from './catalog-import';
+import type { Db } from '@plexhook/db';
+import {
+  emptySourceImportResult,
+  importSourceMovies,
+  importSourceShow,
+  type SourceImportResult,
+} from './catalog-import';
 
 export type ArrKind = 'sonarr' | 'radarr';
 export type ArrSource = { kind: ArrKind; url: string; apiKey: string };
 export type ArrProgress = { start(total: number): void; tick(n?: number): void; stop(): void };
-export type ArrImportResult = ImportReport & {
-  /** Entries the source had but no catalogue can hold (no title), or that the catalogue
-   * refused (an external id another entry already has), each with its reason. */
-  skipped: { name: string; reason: string }[];
-};
+export type ArrImportResult = SourceImportResult;
 export type ArrImportOptions = {
   progress?: ArrProgress;
   /** Per request. */
@@ -34,7 +35,6 @@ export type ArrImportOptions = {
 
 const NAMES: Record<ArrKind, string> = { sonarr: 'Sonarr', radarr: 'Radarr' };
 const PAGE_SIZE = 1_000;
-const MOVIE_CHUNK = 500;
 
 /** A source that cannot be read: a clear message, a non-zero exit in the CLI. */
 export class ArrSourceError extends HttpError {
@@ -132,14 +132,6 @@ function client(source: ArrSource, options: ArrImportOptions) {
 }
 
 const noProgress: ArrProgress = { start() {}, tick() {}, stop() {} };
-const zero = (): ImportCounts => ({ created: 0, updated: 0, unchanged: 0 });
-function add(into: ImportReport, r: ImportReport) {
-  for (const part of ['shows', 'episodes', 'movies'] as const) {
-    into[part].created += r[part].created;
-    into[part].updated += r[part].updated;
-    into[part].unchanged += r[part].unchanged;
-  }
-}
 
 /** Runs `fn` over `items` with at most `limit` at once, in order of start; after a failure
  * no new item is started. */
@@ -159,11 +151,6 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(lanes);
 }
 
-function refused(err: unknown): string | null {
-  // The catalogue's own validation or an id conflict: this entry is skipped, the rest goes on.
-  return err instanceof HttpError && err.status === 400 ? err.message : null;
-}
-
 export async function importFromArr(
   db: Db,
   source: ArrSource,
@@ -171,7 +158,7 @@ export async function importFromArr(
 ): Promise<ArrImportResult> {
   const api = client(source, options);
   const progress = options.progress ?? noProgress;
-  const result: ArrImportResult = { shows: zero(), episodes: zero(), movies: zero(), skipped: [] };
+  const result: ArrImportResult = emptySourceImportResult();
 
   const taken = new Map<string, string>();
   if (source.kind === 'sonarr') {
@@ -195,13 +182,7 @@ export async function importFromArr(
         if (!show.ok) {
           result.skipped.push({ name, reason: show.reason });
         } else {
-          try {
-            add(result, await runCatalogImport(db, { shows: [show.value] }));
-          } catch (err) {
-            const reason = refused(err);
-            if (reason === null) throw err;
-            result.skipped.push({ name, reason });
-          }
+          await importSourceShow(db, result, name, show.value);
         }
         progress.tick();
       });
@@ -226,25 +207,7 @@ export async function importFromArr(
   }
   progress.start(movies.length);
   try {
-    for (let i = 0; i < movies.length; i += MOVIE_CHUNK) {
-      const chunk = movies.slice(i, i + MOVIE_CHUNK);
-      try {
-        add(result, await runCatalogImport(db, { movies: chunk }));
-      } catch (err) {
-        if (refused(err) === null) throw err;
-        // One refused movie fails its chunk's transaction: import that chunk one by one.
-        for (const movie of chunk) {
-          try {
-            add(result, await runCatalogImport(db, { movies: [movie] }));
-          } catch (e) {
-            const reason = refused(e);
-            if (reason === null) throw e;
-            result.skipped.push({ name: label(movie), reason });
-          }
-        }
-      }
-      progress.tick(chunk.length);
-    }
+    await importSourceMovies(db, result, movies, label, (size) => progress.tick(size));
   } finally {
     progress.stop();
   }

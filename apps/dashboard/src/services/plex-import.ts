@@ -13,7 +13,7 @@ import {
   parseSections,
   type SourceCatalogMovie,
 } from '@plexhook/core';
-import { type Db, findHistoryUser, type ImportCounts, type ImportReport } from '@plexhook/db';
+import { type Db, findHistoryUser } from '@plexhook/db';
 import {
   createHistoryQueue,
   HISTORY_JOB,
@@ -23,10 +23,15 @@ import {
   type HistorySyncResult,
   type WebhookQueue,
 } from '@plexhook/queue';
-import { runCatalogImport } from './catalog-import';
+import {
+  emptySourceImportResult,
+  importSourceMovies,
+  importSourceShow,
+  type SourceImportResult,
+} from './catalog-import';
 
 export type PlexImportProgress = { start(total: number): void; tick(n?: number): void; stop(): void };
-export type PlexCatalogResult = ImportReport & { skipped: { name: string; reason: string }[] };
+export type PlexCatalogResult = SourceImportResult;
 
 /** The Plex server cannot be read: one clear line (the token never in it). */
 export class PlexSourceError extends HttpError {
@@ -111,16 +116,6 @@ async function allItems(
   }
 }
 
-const zero = (): ImportCounts => ({ created: 0, updated: 0, unchanged: 0 });
-function add(into: ImportReport, r: ImportReport) {
-  for (const part of ['shows', 'episodes', 'movies'] as const) {
-    into[part].created += r[part].created;
-    into[part].updated += r[part].updated;
-    into[part].unchanged += r[part].unchanged;
-  }
-}
-const refused = (err: unknown) => (err instanceof HttpError && err.status === 400 ? err.message : null);
-
 /**
  * Every show (with its episodes, `/allLeaves`) and movie of the user's Plex libraries into the
  * catalogue, through the same validated, idempotent import as a file: one show per
@@ -137,7 +132,7 @@ export async function importFromPlex(
   const sections = parseSections(await get('/library/sections'));
   if (!sections)
     throw new PlexSourceError("the Plex server's answer to /library/sections is not a MediaContainer");
-  const result: PlexCatalogResult = { shows: zero(), episodes: zero(), movies: zero(), skipped: [] };
+  const result: PlexCatalogResult = emptySourceImportResult();
   const taken = new Map<string, string>();
   const shows: PlexMetadata[] = [];
   const movies: PlexMetadata[] = [];
@@ -169,15 +164,7 @@ export async function importFromPlex(
         `/library/metadata/${encodeURIComponent(show.ratingKey)}/allLeaves`,
       );
       const full = catalogShowFromPlex(show, episodes);
-      if (full.ok) {
-        try {
-          add(result, await runCatalogImport(db, { shows: [full.value] }));
-        } catch (err) {
-          const reason = refused(err);
-          if (reason === null) throw err;
-          result.skipped.push({ name, reason });
-        }
-      }
+      if (full.ok) await importSourceShow(db, result, name, full.value);
       progress.tick();
     }
     const catalogMovies: SourceCatalogMovie[] = [];
@@ -191,23 +178,7 @@ export async function importFromPlex(
         else catalogMovies.push(movie.value);
       }
     }
-    for (let i = 0; i < catalogMovies.length; i += 500) {
-      const chunk = catalogMovies.slice(i, i + 500);
-      try {
-        add(result, await runCatalogImport(db, { movies: chunk }));
-      } catch (err) {
-        if (refused(err) === null) throw err;
-        for (const movie of chunk) {
-          try {
-            add(result, await runCatalogImport(db, { movies: [movie] }));
-          } catch (e) {
-            const reason = refused(e);
-            if (reason === null) throw e;
-            result.skipped.push({ name: movie.title, reason });
-          }
-        }
-      }
-    }
+    await importSourceMovies(db, result, catalogMovies, (movie) => movie.title);
     progress.tick(movies.length);
   } finally {
     progress.stop();
