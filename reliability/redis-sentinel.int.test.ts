@@ -11,6 +11,9 @@ import { postWebhook, recordResult, type Stack, startStack } from './harness';
 import { SentinelSet } from './redis-topologies';
 import { SCALE, scrobble, seedMappedShows, tally } from './seed';
 
+// The restarted master resyncs once a sentinel notices it and sends REPLICAOF: seconds on an
+// idle machine, much longer on two cores running the whole suite.
+const LINK_UP_MS = 90_000;
 let t: TestDb;
 let set: SentinelSet;
 let stack: Stack;
@@ -73,7 +76,7 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
   const spooledAfterKill = spooled;
   // The old master comes back (from its AOF) and is made a replica of the new one.
   await set.node(first).up();
-  await waitFor(() => set.linkUp(), 30_000);
+  await waitFor(() => set.linkUp(), LINK_UP_MS);
   await send(PHASE);
   phaseDone();
   // A planned failover back, while a phase is being sent.
@@ -85,7 +88,7 @@ test('Sentinel: master killed, then SENTINEL FAILOVER, while webhooks arrive: 0 
   await send(PHASE);
   phaseDone();
   // Replication back (the demoted master resynced): steady state again.
-  await waitFor(() => set.linkUp(), 30_000);
+  await waitFor(() => set.linkUp(), LINK_UP_MS);
   await send(PHASE);
   phaseDone();
 
