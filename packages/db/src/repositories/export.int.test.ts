@@ -5,14 +5,16 @@ import { type ExportRow, streamUserExport } from './export';
 
 let t: TestDb;
 let userId: number;
+let showId: number;
+let movieId: number;
 
 beforeAll(async () => {
   t = await createTestDb('exportrepo');
   userId = (await t.db.user.create({ data: { name: 'alice' } })).id;
   const show = await seedShow(t.db, { episodes: [[1, 1, 'Pilot']] });
+  showId = show.id;
   const episodeId = (await t.db.episode.findFirstOrThrow({ where: { tvshowId: show.id } })).id;
-  const movieId = (await t.db.movie.create({ data: { title: 'Heat', normalizedTitle: 'heat', year: 1995 } }))
-    .id;
+  movieId = (await t.db.movie.create({ data: { title: 'Heat', normalizedTitle: 'heat', year: 1995 } })).id;
   // Seven watches, two at the same instant (episode before movie there).
   const at = (minute: number) => new Date(Date.UTC(2024, 0, 1, 0, minute));
   await t.db.episodeWatch.createMany({
@@ -65,4 +67,62 @@ test('a transaction client is refused (the cursor needs a connection of its own)
       for await (const _ of streamUserExport(tx, userId)) break;
     }),
   ).rejects.toThrow(/needs a client made by createPrismaClient/);
+});
+
+test('each watch carries the current rating of its episode or movie, resolved through the mappings', async () => {
+  const mapping = { userId, plexTitle: 'x', matchMethod: 'manual' as const, matchConfidence: 1 };
+  await t.db.plexShowMapping.create({ data: { ...mapping, plexRatingKey: 's1', tvshowId: showId } });
+  await t.db.plexMovieMapping.create({ data: { ...mapping, plexRatingKey: 'm1', movieId } });
+  const at = (day: number) => new Date(Date.UTC(2024, 1, day));
+  await t.db.rating.createMany({
+    data: [
+      // The episode, rated on Plex.
+      {
+        userId,
+        mediaType: 'episode',
+        itemKey: 'e1',
+        showKey: 's1',
+        season: 1,
+        episode: 1,
+        rating: 7,
+        ratedAt: at(1),
+      },
+      // Newer, on Jellyfin, whose own mapping of the show is missing: unresolved, so it cannot count.
+      {
+        userId,
+        source: 'jellyfin',
+        serverId: 'j',
+        mediaType: 'episode',
+        itemKey: 'e1',
+        showKey: 's1',
+        season: 1,
+        episode: 1,
+        rating: 2,
+        ratedAt: at(3),
+      },
+      // A show rated as a whole is not its episodes' rating.
+      { userId, mediaType: 'show', itemKey: 's1', showKey: 's1', rating: 3, ratedAt: at(4) },
+      // The movie: rated, then cleared on another server (null: no current rating there).
+      { userId, mediaType: 'movie', itemKey: 'm1', rating: 9, ratedAt: at(1) },
+      {
+        userId,
+        source: 'emby',
+        serverId: 'e',
+        mediaType: 'movie',
+        itemKey: 'm1',
+        rating: null,
+        ratedAt: at(5),
+      },
+    ],
+  });
+  try {
+    const rows = await all(3);
+    expect(rows).toHaveLength(7);
+    expect(new Set(rows.filter((r) => r.kind === 'episode').map((r) => r.rating))).toEqual(new Set([7]));
+    expect(new Set(rows.filter((r) => r.kind === 'movie').map((r) => r.rating))).toEqual(new Set([9]));
+  } finally {
+    await t.db.rating.deleteMany({ where: { userId } });
+    await t.db.plexShowMapping.deleteMany({ where: { userId } });
+    await t.db.plexMovieMapping.deleteMany({ where: { userId } });
+  }
 });

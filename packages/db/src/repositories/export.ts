@@ -2,9 +2,9 @@ import { type DbOrTx, ownPool } from '../client';
 import type { WatchSource } from '../generated/client';
 
 /**
- * One line of a user's export: an episode watch, a movie watch or (once issue 18 adds them) a
- * rating. The same flat shape for every kind, so CSV and JSON carry the same fields:
- * fields that do not apply to a kind are null.
+ * One line of a user's export: an episode watch or a movie watch, with the user's current rating
+ * of that episode or movie. The same flat shape for every kind, so CSV and JSON carry the same
+ * fields: fields that do not apply to a kind are null.
  */
 export type ExportRow = {
   kind: 'episode' | 'movie';
@@ -21,7 +21,11 @@ export type ExportRow = {
   season: number | null;
   episode: number | null;
   episodeTitle: string | null;
-  /** Always null today: ratings are not stored yet (issue 18 adds them). */
+  /**
+   * The user's current rating (0-10) of this episode or movie, from any source (the newest when
+   * two servers rated it), resolved through the mappings; null when unrated, cleared or unmapped.
+   * A show rated as a whole is not an episode's rating (see GET /api/ratings).
+   */
   rating: number | null;
 };
 
@@ -53,25 +57,47 @@ type RawRow = {
   season: number | null;
   episode: number | null;
   episode_title: string | null;
+  rating: number | null;
 };
 
 // Both kinds in one chronological list. One server-side cursor rather than keyset pages: there
 // is no (user_id, watched_at, id) index, so every keyset page would re-read and re-sort all of
 // the user's watches; the cursor sorts once and hands the rows over a batch at a time.
+// The user's ratings are resolved once (a user has far fewer ratings than watches), the way
+// GET /api/ratings resolves them, then joined to each watch by episode or movie.
 const EXPORT_QUERY = `
+  WITH rated AS (
+    SELECT DISTINCT ON (e.id, mm.movie_id) e.id AS episode_id, mm.movie_id, r.rating
+      FROM ratings r
+      LEFT JOIN plex_show_mappings sm
+             ON r.media_type = 'episode' AND sm.user_id = r.user_id AND sm.source = r.source
+            AND sm.server_id = r.server_id AND sm.plex_rating_key = r.show_key
+      LEFT JOIN episodes e
+             ON e.tvshow_id = sm.tvshow_id AND e.season_number = r.season
+            AND e.episode_number = r.episode
+      LEFT JOIN plex_movie_mappings mm
+             ON r.media_type = 'movie' AND mm.user_id = r.user_id AND mm.source = r.source
+            AND mm.server_id = r.server_id AND mm.plex_rating_key = r.item_key
+     WHERE r.user_id = $1 AND r.rating IS NOT NULL
+       AND (e.id IS NOT NULL OR mm.movie_id IS NOT NULL)
+     ORDER BY e.id, mm.movie_id, r.rated_at DESC
+  )
   SELECT 'episode' AS kind, w.id, w.watched_at, w.source, s.title,
          EXTRACT(YEAR FROM s.show_start_date)::int AS year,
          s.tmdb_id, s.tvdb_id, s.imdb_id,
-         e.season_number AS season, e.episode_number AS episode, e.title AS episode_title
+         e.season_number AS season, e.episode_number AS episode, e.title AS episode_title,
+         re.rating
     FROM episode_watches w
     JOIN episodes e ON e.id = w.episode_id
     JOIN tvshows s ON s.id = e.tvshow_id
+    LEFT JOIN rated re ON re.episode_id = w.episode_id
    WHERE w.user_id = $1
   UNION ALL
   SELECT 'movie', w.id, w.watched_at, w.source, m.title, m.year,
-         m.tmdb_id, NULL, m.imdb_id, NULL, NULL, NULL
+         m.tmdb_id, NULL, m.imdb_id, NULL, NULL, NULL, rm.rating
     FROM movie_watches w
     JOIN movies m ON m.id = w.movie_id
+    LEFT JOIN rated rm ON rm.movie_id = w.movie_id
    WHERE w.user_id = $1
   ORDER BY watched_at, kind, id`;
 
@@ -111,7 +137,7 @@ export async function* streamUserExport(
           season: r.season,
           episode: r.episode,
           episodeTitle: r.episode_title,
-          rating: null,
+          rating: r.rating,
         };
       }
       if (rows.length < batchSize) break;
