@@ -44,7 +44,13 @@ export function startLogRetention(deps: LogRetentionDeps): LogRetention {
         retentionDays: config.LOG_RETENTION_DAYS,
         monthsAhead: config.LOG_PARTITIONS_AHEAD,
       });
-      if (result.created.length || result.dropped.length || result.purged || result.skipped) {
+      if (
+        result.created.length ||
+        result.dropped.length ||
+        result.purged ||
+        result.sessionsPruned ||
+        result.skipped
+      ) {
         logger.info(result, 'log retention');
       }
       return result;

@@ -165,3 +165,20 @@ test('one run at a time: a run that finds the retention lock taken does nothing'
     await holder.end();
   }
 });
+
+test('sessions with no event since the cutoff are pruned; recent ones, paused or not, stay', async () => {
+  const session = (key: string, lastEventAt: Date, state: 'playing' | 'paused' | 'stopped') =>
+    t.db.playbackSession.create({
+      data: { userId, sessionKey: key, mediaType: 'movie', itemKey: key, title: key, state, lastEventAt },
+    });
+  await session('gone-stopped', old, 'stopped');
+  await session('gone-paused', old, 'paused');
+  await session('kept-paused', new Date(now.getTime() - 30 * 86_400_000), 'paused');
+  await session('kept-playing', now, 'playing');
+  const off = await applyLogRetention(t.db, { now, retentionDays: 0, monthsAhead: 2 });
+  expect(off.sessionsPruned).toBe(0);
+  const run = await applyLogRetention(t.db, { now, retentionDays: 180, monthsAhead: 2 });
+  expect(run.sessionsPruned).toBe(2);
+  const left = await t.db.playbackSession.findMany({ where: { userId }, orderBy: { sessionKey: 'asc' } });
+  expect(left.map((s) => s.sessionKey)).toEqual(['kept-paused', 'kept-playing']);
+});

@@ -198,6 +198,12 @@ export type LogRetentionResult = {
   kept: number;
   /** Rows deleted from the DEFAULT partition (kept earlier, needed no longer). */
   purged: number;
+  /**
+   * Playback sessions with no event since the cutoff: long stale (stale is minutes), so gone
+   * from "now playing" and "continue watching" alike; one row per account, player and item
+   * would otherwise grow with every item ever played. Their plays are watch rows and stay.
+   */
+  sessionsPruned: number;
   /** Another run held the lock, so this one did nothing. */
   skipped: boolean;
 };
@@ -214,6 +220,7 @@ export async function applyLogRetention(db: Db, opts: LogRetentionOptions): Prom
       dropped: [],
       kept: 0,
       purged: 0,
+      sessionsPruned: 0,
       skipped: false,
     };
     result.created = await step(db, async (tx) => {
@@ -236,7 +243,11 @@ export async function applyLogRetention(db: Db, opts: LogRetentionOptions): Prom
       result.kept += kept;
     }
     result.purged = await purgeDefault(db, cutoff);
+    result.sessionsPruned =
+      await db.$executeRaw`DELETE FROM playback_sessions WHERE last_event_at < ${cutoff}`;
     return result;
   });
-  return ran ?? { cutoff: null, created: [], dropped: [], kept: 0, purged: 0, skipped: true };
+  return (
+    ran ?? { cutoff: null, created: [], dropped: [], kept: 0, purged: 0, sessionsPruned: 0, skipped: true }
+  );
 }
