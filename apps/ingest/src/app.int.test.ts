@@ -1,11 +1,13 @@
 import { Writable } from 'node:stream';
 import { createUserWithSecret } from '@plexhook/db';
 import { createPgPool } from '@plexhook/db/src/lite';
+import { createRedis } from '@plexhook/queue';
 import pino from 'pino';
 import { createTestDb, type TestDb } from '../../../test/helpers/db';
 import { type Listening, listen } from '../../../test/helpers/http';
 import { buildPlexPayload } from '../../../test/helpers/plex-payload';
-import { createTestQueue, type TestQueue } from '../../../test/helpers/redis';
+import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../../../test/helpers/redis';
+import { waitFor } from '../../../test/helpers/wait';
 import { createIngestApp } from './app';
 import { IngestConfigSchema } from './config';
 import { createIngestMetrics } from './metrics';
@@ -266,6 +268,37 @@ test('no log line contains the secret', async () => {
   expect(logLines.length).toBeGreaterThan(5);
   for (const line of logLines) expect(line).not.toContain(secret);
   expect(logLines.join('\n')).toContain('/api/plex/webhook');
+});
+
+test('/healthz is 503 once the Redis client has ended (it never reconnects), 200 while it reconnects', async () => {
+  const redis = createRedis(TEST_REDIS_URL, 'producer');
+  const app = createIngestApp({
+    config: IngestConfigSchema.parse({}),
+    pool: t.pool,
+    redis,
+    queue: q.queue,
+    logger: pino({ level: 'silent' }),
+    metrics: createIngestMetrics(),
+    lookupSecret: createSecretLookup(t.pool, 30_000),
+  });
+  const other = await listen(app);
+  try {
+    await waitFor(async () => redis.status === 'ready' || null, 5_000);
+    expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
+    // Dropped, but ioredis reconnects: an outage, which the spool covers.
+    redis.disconnect(true);
+    expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
+    await waitFor(async () => redis.status === 'ready' || null, 5_000);
+    // Closed for good (as ioredis ends a client it gives up on).
+    redis.disconnect();
+    await waitFor(async () => redis.status === 'end' || null, 5_000);
+    const res = await fetch(`${other.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { status: string }).status).toMatch(/redis client ended/);
+  } finally {
+    redis.disconnect();
+    await other.close();
+  }
 });
 
 test('database unreachable and the secret not cached: 503 with a reason, not a 500', async () => {

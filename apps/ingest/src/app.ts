@@ -62,7 +62,15 @@ export function createIngestApp(deps: IngestDeps): express.Express {
   app.use(webhookRouter(deps));
   app.use(helmet());
 
+  // Alive unless the Redis client has ended: ioredis then never reconnects (a failover edge,
+  // ARCHITECTURE.md "Redis topologies"), and every webhook would be spooled with nothing left to
+  // drain it. 503 lets the orchestrator restart the process; the next one drains the spool. An
+  // ordinary Redis outage (connecting, reconnecting) stays 200: the spool covers it.
   app.get('/healthz', (_req, res) => {
+    if (deps.redis.status === 'end') {
+      res.status(503).json({ status: 'redis client ended: restart the process' });
+      return;
+    }
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {

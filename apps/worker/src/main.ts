@@ -67,9 +67,12 @@ const server = createServer((req, res) => {
       }),
     );
   } else if (req.url === '/healthz') {
-    const running = worker.isRunning();
+    // A Redis client that has ended never reconnects (ingest's /healthz says the same): dead.
+    const running = worker.isRunning() && redis.status !== 'end';
     res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: running ? 'ok' : 'stopped' }));
+    res.end(
+      JSON.stringify({ status: running ? 'ok' : redis.status === 'end' ? 'redis client ended' : 'stopped' }),
+    );
   } else {
     res.writeHead(404).end();
   }
