@@ -1,5 +1,6 @@
 import { type DbOrTx, ownPool } from '../client';
 import type { WatchSource } from '../generated/client';
+import { mappedIdsJoins } from './mappings';
 
 /**
  * One line of a user's export: an episode watch or a movie watch, with the user's current rating
@@ -68,16 +69,7 @@ type RawRow = {
 const EXPORT_QUERY = `
   WITH rated AS (
     SELECT DISTINCT ON (e.id, mm.movie_id) e.id AS episode_id, mm.movie_id, r.rating
-      FROM ratings r
-      LEFT JOIN plex_show_mappings sm
-             ON r.media_type = 'episode' AND sm.user_id = r.user_id AND sm.source = r.source
-            AND sm.server_id = r.server_id AND sm.plex_rating_key = r.show_key
-      LEFT JOIN episodes e
-             ON e.tvshow_id = sm.tvshow_id AND e.season_number = r.season
-            AND e.episode_number = r.episode
-      LEFT JOIN plex_movie_mappings mm
-             ON r.media_type = 'movie' AND mm.user_id = r.user_id AND mm.source = r.source
-            AND mm.server_id = r.server_id AND mm.plex_rating_key = r.item_key
+      FROM ratings r ${mappedIdsJoins('r')}
      WHERE r.user_id = $1 AND r.rating IS NOT NULL
        AND (e.id IS NOT NULL OR mm.movie_id IS NOT NULL)
      ORDER BY e.id, mm.movie_id, r.rated_at DESC

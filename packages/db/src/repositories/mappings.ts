@@ -223,3 +223,26 @@ async function upsert(
     throw err;
   }
 }
+
+/**
+ * The LEFT JOINs that resolve a row naming a source's item (columns `source`, `server_id`,
+ * `media_type`, `show_key`, `item_key`, `season`, `episode`, as playback_sessions and ratings
+ * have them) to catalogue ids through the user's mappings: `sm.tvshow_id`, `e.id` (the episode
+ * at season/episode of the mapped show) and `mm.movie_id`, each null while unmapped.
+ * `showKinds`: the media types whose show_key names a show (a rated show as well as episodes).
+ * Plain SQL text over a table alias, for raw statements (`Prisma.raw`, or a text query).
+ */
+export function mappedIdsJoins(alias: string, showKinds: readonly string[] = ['episode']): string {
+  const a = alias;
+  const kinds = showKinds.map((k) => `'${k}'`).join(', ');
+  return `
+      LEFT JOIN plex_show_mappings sm
+             ON ${a}.media_type IN (${kinds}) AND sm.user_id = ${a}.user_id AND sm.source = ${a}.source
+            AND sm.server_id = ${a}.server_id AND sm.plex_rating_key = ${a}.show_key
+      LEFT JOIN episodes e
+             ON ${a}.media_type = 'episode' AND e.tvshow_id = sm.tvshow_id
+            AND e.season_number = ${a}.season AND e.episode_number = ${a}.episode
+      LEFT JOIN plex_movie_mappings mm
+             ON ${a}.media_type = 'movie' AND mm.user_id = ${a}.user_id AND mm.source = ${a}.source
+            AND mm.server_id = ${a}.server_id AND mm.plex_rating_key = ${a}.item_key`;
+}

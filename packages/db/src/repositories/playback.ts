@@ -4,6 +4,7 @@
 // changes it, so a pause delivered after its stop cannot resurrect the session).
 import { type DbOrTx, preparedQuery } from '../client';
 import { type EventSource, type PlaybackState, Prisma } from '../generated/client';
+import { mappedIdsJoins } from './mappings';
 
 export type PlaybackWrite = {
   userId: number;
@@ -177,6 +178,8 @@ type PlaybackRow = {
   play_counted: boolean;
 };
 
+const SESSION_IDS_JOINS = mappedIdsJoins('s');
+
 /** Sessions newest first, with the staleness rule applied when read. */
 export async function listPlayback(db: DbOrTx, q: PlaybackQuery): Promise<PlaybackItem[]> {
   const rows = await db.$queryRaw<PlaybackRow[]>`
@@ -191,16 +194,7 @@ export async function listPlayback(db: DbOrTx, q: PlaybackQuery): Promise<Playba
                   THEN 'stopped' ELSE s.state::text END AS state,
              s.position_ms, s.duration_ms, s.player, s.last_event_at,
              s.play_counted_at IS NOT NULL AS play_counted
-        FROM playback_sessions s
-        LEFT JOIN plex_show_mappings sm
-               ON s.media_type = 'episode' AND sm.user_id = s.user_id AND sm.source = s.source
-              AND sm.server_id = s.server_id AND sm.plex_rating_key = s.show_key
-        LEFT JOIN episodes e
-               ON e.tvshow_id = sm.tvshow_id AND e.season_number = s.season
-              AND e.episode_number = s.episode
-        LEFT JOIN plex_movie_mappings mm
-               ON s.media_type = 'movie' AND mm.user_id = s.user_id AND mm.source = s.source
-              AND mm.server_id = s.server_id AND mm.plex_rating_key = s.item_key
+        FROM playback_sessions s ${Prisma.raw(SESSION_IDS_JOINS)}
        WHERE (${q.userId ?? null}::int IS NULL OR s.user_id = ${q.userId ?? null}::int)) AS t
      WHERE ${q.state ?? null}::text IS NULL OR t.state = ${q.state ?? null}::text
      ORDER BY t.last_event_at DESC

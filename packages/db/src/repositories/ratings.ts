@@ -3,6 +3,7 @@
 // older rate delivered late cannot bring a cleared rating back.
 import { type DbOrTx, preparedQuery } from '../client';
 import { type EventSource, type ItemKind, Prisma } from '../generated/client';
+import { mappedIdsJoins } from './mappings';
 
 export type RatingWrite = {
   userId: number;
@@ -69,22 +70,15 @@ type RatingRow = {
   episode: number | null;
 };
 
+// A show rated as a whole resolves through its show's mapping too.
+const RATING_IDS_JOINS = mappedIdsJoins('r', ['show', 'episode']);
+
 /** Current ratings (cleared ones are not listed), newest first. */
 export async function listRatings(db: DbOrTx, q: { userId?: number; limit?: number }): Promise<RatingItem[]> {
   const rows = await db.$queryRaw<RatingRow[]>`
     SELECT r.user_id, r.media_type::text AS media_type, sm.tvshow_id, e.id AS episode_id,
            mm.movie_id, r.rating, r.rated_at, r.title, r.season, r.episode
-      FROM ratings r
-      LEFT JOIN plex_show_mappings sm
-             ON r.media_type IN ('show', 'episode') AND sm.user_id = r.user_id
-            AND sm.source = r.source AND sm.server_id = r.server_id
-            AND sm.plex_rating_key = r.show_key
-      LEFT JOIN episodes e
-             ON r.media_type = 'episode' AND e.tvshow_id = sm.tvshow_id
-            AND e.season_number = r.season AND e.episode_number = r.episode
-      LEFT JOIN plex_movie_mappings mm
-             ON r.media_type = 'movie' AND mm.user_id = r.user_id AND mm.source = r.source
-            AND mm.server_id = r.server_id AND mm.plex_rating_key = r.item_key
+      FROM ratings r ${Prisma.raw(RATING_IDS_JOINS)}
      WHERE r.rating IS NOT NULL
        AND (${q.userId ?? null}::int IS NULL OR r.user_id = ${q.userId ?? null}::int)
      ORDER BY r.rated_at DESC
